@@ -1,0 +1,75 @@
+// One zod-validated configuration, read from environment variables and an optional JSON file
+// (BERTH_CONFIG_FILE, same keys as the variables; the environment wins). A bad value stops
+// start-up with a message naming the variable. The README's settings table is generated from
+// `SETTINGS` below (see scripts/settings-table.ts) so the two never drift.
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const defaultDataDir = process.getuid?.() === 0 ? '/var/lib/berth' : join(homedir(), '.local', 'share', 'berth');
+
+/** Every setting: variable name → schema + description. */
+export const SETTINGS = {
+  BERTH_HOST: { schema: z.string().min(1).default('0.0.0.0'), doc: 'Address the HTTP server binds to.' },
+  BERTH_PORT: { schema: int(1, 65535).default(3000), doc: 'Port of the HTTP API and dashboard.' },
+  BERTH_DATA_DIR: { schema: z.string().min(1).default(defaultDataDir), doc: 'Directory for the master key, setup token and embedded PostgreSQL data (`/var/lib/berth` as root, else `~/.local/share/berth`).' },
+  DATABASE_URL: { schema: z.url({ protocol: /^postgres(ql)?$/ }).optional(), doc: 'PostgreSQL server (16; 15 is accepted). Unset: Berth runs its own embedded PostgreSQL 16 in the data directory.' },
+  BERTH_EMBEDDED_PG_PORT: { schema: int(1, 65535).default(5439), doc: 'Loopback port of the embedded PostgreSQL (only without DATABASE_URL).' },
+  REDIS_URL: { schema: z.url({ protocol: /^rediss?$/ }).optional(), doc: 'Redis for the event bus and rate-limit counters. Unset: in-process (single replica only).' },
+  BERTH_MASTER_KEY: { schema: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'expected 32 bytes in base64').optional(), doc: 'Master key for secrets at rest (base64 of 32 bytes). Prefer BERTH_MASTER_KEY_FILE.' },
+  BERTH_MASTER_KEY_FILE: { schema: z.string().min(1).optional(), doc: 'Path of the master key file (e.g. a Docker secret). Default: `<data dir>/master.key`, created 0600 at first boot.' },
+  BERTH_LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), doc: 'pino log level.' },
+  BERTH_JOB_CONCURRENCY: { schema: int(1, 64).default(2), doc: 'Jobs this process runs at once (jobs of one service never overlap).' },
+  BERTH_JOB_LEASE_SECONDS: { schema: int(2, 3600).default(30), doc: 'Lease of a running job; renewed by heartbeat. A job whose lease expired is recovered by any worker.' },
+  BERTH_JOB_TIMEOUT_SECONDS: { schema: int(1, 86400).default(1800), doc: 'Default per-job timeout.' },
+  BERTH_DOCKER_SOCKET: { schema: z.string().min(1).default('/var/run/docker.sock'), doc: 'Docker Engine API socket.' },
+  BERTH_PROXY_IMAGE: { schema: z.string().min(1).default('caddy:2'), doc: 'Image of the ingress proxy (tests use a locally built one).' },
+  BERTH_SESSION_HOURS: { schema: int(1, 24 * 90).default(24 * 7), doc: 'Lifetime of a dashboard session.' },
+  BERTH_SECURE_COOKIES: { schema: bool.default(false), doc: 'Mark session cookies Secure (set when served over HTTPS).' },
+  BERTH_TRUST_PROXY: { schema: bool.default(false), doc: 'Trust X-Forwarded-For from the proxy in front (client addresses in the audit log and rate limits).' },
+  BERTH_CONFIG_FILE: { schema: z.string().min(1).optional(), doc: 'Optional JSON file with any of these keys; environment variables win.' },
+} as const;
+
+type Settings = typeof SETTINGS;
+export type Config = { [K in keyof Settings]: z.output<Settings[K]['schema']> };
+
+const shape = Object.fromEntries(Object.entries(SETTINGS).map(([k, v]) => [k, v.schema])) as {
+  [K in keyof Settings]: Settings[K]['schema'];
+};
+export const configSchema = z.object(shape);
+
+export class ConfigError extends Error {}
+
+/** Reads the configuration; throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  const file = env.BERTH_CONFIG_FILE;
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`BERTH_CONFIG_FILE: cannot read ${file} as JSON: ${(err as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new ConfigError('BERTH_CONFIG_FILE: expected a JSON object of settings');
+    }
+    for (const [k, v] of Object.entries(parsed)) {
+      if (!(k in SETTINGS)) throw new ConfigError(`${k}: unknown setting in ${file}`);
+      raw[k] = typeof v === 'string' ? v : String(v);
+    }
+  }
+  for (const key of Object.keys(SETTINGS)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return result.data;
+}
