@@ -1,32 +1,62 @@
-// In-process event bus: one replica only. Same contract as the Redis bus (bus.contract.ts).
-import type { EventBus, Unsubscribe } from './bus.ts';
+// In-process event bus: one replica only (no REDIS_URL). Same contract as the Redis bus (bus.contract.ts).
+// Must never be used when several replicas run: its messages and counters stay inside this process.
+import type { BusErrorSink, BusHandler, EventBus, Unsubscribe } from './bus.ts';
+import { assertWindow, closedError, deliver, encodePayload, ignoreErrors, matches } from './rules.ts';
 
-type Handler = (payload: unknown, topic: string) => void;
+export { matches } from './rules.ts';
+
+export interface MemoryBusOptions {
+  /** Receives what handlers throw. Default: ignored. */
+  onError?: BusErrorSink;
+}
+
+/** One subscribe() call; its identity, not the handler's, is what unsubscribe removes. */
+interface Subscription {
+  handler: BusHandler;
+  active: boolean;
+}
 
 export class MemoryBus implements EventBus {
-  readonly #subs = new Map<string, Set<Handler>>();
+  readonly #subs = new Map<string, Set<Subscription>>();
   readonly #windows = new Map<string, { count: number; resetAt: number }>();
+  readonly #onError: BusErrorSink;
+  #closed = false;
+
+  constructor(options: MemoryBusOptions = {}) {
+    this.#onError = options.onError ?? ignoreErrors;
+  }
 
   async publish(topic: string, payload: unknown): Promise<void> {
+    this.#assertOpen();
     // Deliver a copy, as Redis would: subscribers must not share (or mutate) the publisher's object.
-    const json = JSON.stringify(payload ?? null);
-    for (const [pattern, handlers] of this.#subs) {
+    const json = encodePayload(payload);
+    for (const [pattern, subs] of this.#subs) {
       if (!matches(pattern, topic)) continue;
-      for (const h of handlers) queueMicrotask(() => h(JSON.parse(json), topic));
+      for (const sub of subs) {
+        queueMicrotask(() => {
+          if (sub.active) deliver(sub.handler, json, topic, this.#onError);
+        });
+      }
     }
   }
 
-  async subscribe(pattern: string, handler: Handler): Promise<Unsubscribe> {
-    let set = this.#subs.get(pattern);
-    if (!set) this.#subs.set(pattern, (set = new Set()));
-    set.add(handler);
+  async subscribe(pattern: string, handler: BusHandler): Promise<Unsubscribe> {
+    this.#assertOpen();
+    let subs = this.#subs.get(pattern);
+    if (!subs) this.#subs.set(pattern, (subs = new Set()));
+    const sub: Subscription = { handler, active: true };
+    subs.add(sub);
     return async () => {
-      set.delete(handler);
-      if (set.size === 0) this.#subs.delete(pattern);
+      sub.active = false;
+      const current = this.#subs.get(pattern);
+      current?.delete(sub);
+      if (current?.size === 0) this.#subs.delete(pattern);
     };
   }
 
   async hit(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }> {
+    this.#assertOpen();
+    assertWindow(windowMs);
     const now = Date.now();
     let w = this.#windows.get(key);
     if (!w || w.resetAt <= now) {
@@ -39,15 +69,17 @@ export class MemoryBus implements EventBus {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
+    for (const subs of this.#subs.values()) for (const sub of subs) sub.active = false;
     this.#subs.clear();
     this.#windows.clear();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw closedError();
   }
 
   #sweep(now: number): void {
     for (const [k, w] of this.#windows) if (w.resetAt <= now) this.#windows.delete(k);
   }
-}
-
-export function matches(pattern: string, topic: string): boolean {
-  return pattern.endsWith('*') ? topic.startsWith(pattern.slice(0, -1)) : pattern === topic;
 }

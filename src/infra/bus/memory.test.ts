@@ -1,0 +1,4 @@
+import { busContract } from './bus.contract.ts';
+import { MemoryBus } from './memory.ts';
+
+busContract('memory', async ({ onError }) => new MemoryBus({ onError }));
