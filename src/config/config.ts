@@ -34,12 +34,11 @@ export const SETTINGS = {
 } as const;
 
 type Settings = typeof SETTINGS;
-export type Config = { [K in keyof Settings]: z.output<Settings[K]['schema']> };
-
 const shape = Object.fromEntries(Object.entries(SETTINGS).map(([k, v]) => [k, v.schema])) as {
   [K in keyof Settings]: Settings[K]['schema'];
 };
 export const configSchema = z.object(shape);
+export type Config = z.output<typeof configSchema>;
 
 export class ConfigError extends Error {}
 

@@ -1,0 +1,76 @@
+// The HTTP transport: Fastify with zod validation/serialisation, the OpenAPI document built from the
+// same schemas (/api/openapi.json, browsable at /api/docs), the access layer, and the routes.
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { AppContext } from '../app/context.ts';
+import { installAccessLayer, requireDeclarations } from './access.ts';
+import { installErrorHandler } from './errors.ts';
+import { identityRoutes } from './routes/identity.ts';
+import { jobRoutes } from './routes/jobs.ts';
+import { orgRoutes } from './routes/orgs.ts';
+import { projectRoutes } from './routes/projects.ts';
+import { serviceRoutes } from './routes/services.ts';
+import { systemRoutes } from './routes/system.ts';
+
+export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
+
+export const VERSION = '0.1.0';
+
+export interface BuildApiOptions {
+  /** Extra route modules (tests use this to prove undeclared routes are refused). */
+  extraRoutes?: (app: Api) => void;
+  /** Custom rate-limit store (shared through Redis across replicas). */
+  rateLimitStore?: unknown;
+}
+
+export async function buildApi(ctx: AppContext, opts: BuildApiOptions = {}): Promise<Api> {
+  const app = Fastify({
+    loggerInstance: ctx.log as FastifyBaseLogger,
+    trustProxy: ctx.config.BERTH_TRUST_PROXY,
+    bodyLimit: 1024 * 1024,
+    disableRequestLogging: false,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+  requireDeclarations(app);
+
+  await app.register(cookie);
+  await app.register(rateLimit, {
+    global: false,
+    ...(opts.rateLimitStore ? { store: opts.rateLimitStore as never } : {}),
+    errorResponseBuilder: (_req, c) => ({ statusCode: 429, error: 'rate_limited', message: `too many attempts: try again in ${Math.ceil(c.ttl / 1000)} s` }),
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Berth API', version: VERSION, description: 'Self-hosted platform-as-a-service on Docker Swarm' },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key from POST /api/me/api-keys' },
+          session: { type: 'apiKey', in: 'cookie', name: 'berth_session' },
+        },
+      },
+      security: [{ apiKey: [] }, { session: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  installAccessLayer(app, ctx);
+
+  app.get('/api/openapi.json', { config: { access: { kind: 'public' } }, schema: { hide: true } }, async () => app.swagger());
+  systemRoutes(app, ctx);
+  identityRoutes(app, ctx);
+  orgRoutes(app, ctx);
+  projectRoutes(app, ctx);
+  serviceRoutes(app, ctx);
+  jobRoutes(app, ctx);
+  opts.extraRoutes?.(app);
+  await app.ready();
+  return app;
+}

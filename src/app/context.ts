@@ -1,0 +1,21 @@
+// What every use-case and transport may use: built once by app/boot.ts (or by a test), passed down,
+// never imported as a global.
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.ts';
+import type { Database } from '../db/client.ts';
+import type { EventBus } from '../infra/bus/bus.ts';
+import type { SecretBox } from '../infra/crypto/secretbox.ts';
+import type { EnvVars } from '../core/services/env-vars.ts';
+import type { HealthProbes } from '../core/system/health.ts';
+import type { JobsFacade } from '../core/system/jobs-facade.ts';
+
+export interface AppContext {
+  config: Config;
+  database: Database;
+  bus: EventBus;
+  secrets: SecretBox;
+  envVars: EnvVars;
+  probes: HealthProbes;
+  jobs: JobsFacade;
+  log: Logger;
+}

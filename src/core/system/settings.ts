@@ -1,0 +1,40 @@
+// Instance-wide settings stored in the `settings` table (one JSON value per key).
+import { inArray } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../../db/client.ts';
+import { settings } from '../../db/schema/index.ts';
+
+/** A DNS name: labels of the DNS-label pattern joined by dots, at most 253 characters. */
+export const hostname = z
+  .string()
+  .max(253)
+  .transform((v) => v.toLowerCase())
+  .pipe(z.string().regex(/^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'expected a DNS name such as example.com'));
+
+export const instanceSettingsSchema = z.object({
+  domain: hostname.nullable().describe('base domain: web services get <service>-<project>.<domain>'),
+});
+export type InstanceSettings = z.infer<typeof instanceSettingsSchema>;
+
+const KEYS = Object.keys(instanceSettingsSchema.shape) as (keyof InstanceSettings)[];
+
+export async function getInstanceSettings(db: Db): Promise<InstanceSettings> {
+  const rows = await db.select().from(settings).where(inArray(settings.key, KEYS));
+  const found = Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  return { domain: (found.domain as string | undefined) ?? null };
+}
+
+export async function updateInstanceSettings(db: Db, patch: Partial<InstanceSettings>): Promise<InstanceSettings> {
+  await db.transaction(async (tx) => {
+    for (const key of KEYS) {
+      if (!(key in patch)) continue;
+      const value = patch[key];
+      if (value === null || value === undefined) {
+        await tx.delete(settings).where(inArray(settings.key, [key]));
+      } else {
+        await tx.insert(settings).values({ key, value }).onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: new Date() } });
+      }
+    }
+  });
+  return getInstanceSettings(db);
+}

@@ -1,0 +1,13 @@
+// Starts (or adopts) the embedded PostgreSQL the test suite uses, through Berth's own module, and
+// prints its admin URL. `stop` stops it. Used by scripts/test.sh.
+import { resolve } from 'node:path';
+import { EmbeddedPostgres } from '../../src/infra/postgres/embedded.ts';
+
+const dataDir = resolve(process.env.BERTH_TEST_EMBEDDED_DIR ?? '.cache/test-embedded-pg');
+const pg = new EmbeddedPostgres({ dataDir, port: Number(process.env.BERTH_TEST_EMBEDDED_PORT ?? 5440) });
+if (process.argv[2] === 'stop') {
+  await pg.stop();
+} else {
+  const url = await pg.start();
+  process.stdout.write(url.replace(/\/berth$/, '/postgres') + '\n');
+}
