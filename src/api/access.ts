@@ -40,7 +40,17 @@ export interface OrgScope {
   role: Role;
 }
 
+export interface DeclaredRoute {
+  method: string;
+  url: string;
+  access: Access;
+}
+
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every API route with its declared access: the authorization matrix test walks this list. */
+    berthRoutes: DeclaredRoute[];
+  }
   interface FastifyContextConfig {
     access?: Access;
     /** Audit action name; defaults to "<METHOD> <route url>". */
@@ -61,6 +71,8 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Fails start-up for a route that declares no access, or an org route without an `:org` parameter. */
 export function requireDeclarations(app: FastifyInstance): void {
+  const table: DeclaredRoute[] = [];
+  app.decorate('berthRoutes', table);
   app.addHook('onRoute', (route: RouteOptions) => {
     if (!route.url.startsWith('/api/') || route.url.startsWith('/api/docs')) return;
     const declared = (route.config as { access?: Access } | undefined)?.access;
@@ -68,6 +80,7 @@ export function requireDeclarations(app: FastifyInstance): void {
     if (declared.kind === 'org' && !route.url.includes(':org')) {
       throw new Error(`route ${route.url} needs an organisation permission but has no :org parameter`);
     }
+    for (const method of [route.method].flat()) if (method !== 'HEAD') table.push({ method, url: route.url, access: declared });
   });
 }
 
@@ -133,7 +146,7 @@ async function audit(ctx: AppContext, req: FastifyRequest, reply: FastifyReply):
 export function installAccessLayer(app: FastifyInstance, ctx: AppContext): void {
   // preValidation: the caller is checked before the body is, so a stranger learns nothing from a 400.
   app.addHook('preValidation', async (req) => {
-    if (!req.url.startsWith('/api/') || req.url.startsWith('/api/docs')) return;
+    if (req.is404 || !req.url.startsWith('/api/') || req.url.startsWith('/api/docs')) return;
     await authorize(ctx, req);
   });
   app.addHook('onSend', async (req, reply, payload) => {
