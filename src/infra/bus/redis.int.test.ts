@@ -4,8 +4,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
+import rateLimit from '@fastify/rate-limit';
+import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { busContract } from './bus.contract.ts';
+import { busRateLimitStore } from './rate-limit-store.ts';
 import { RedisBus } from './redis.ts';
 
 const url = process.env.TEST_REDIS_URL;
@@ -104,6 +107,23 @@ function redisTests(url: string): void {
       assert.equal((await b.hit('k', 10_000)).count, 2);
       await b.publish('x', 'after');
       await waitFor(() => got.includes('after'));
+    });
+
+    it('shares a route rate limit between replicas through Redis', async () => {
+      const replica = async () => {
+        const app = Fastify();
+        await app.register(rateLimit, { global: false, store: busRateLimitStore(bus()) });
+        app.post('/login', { config: { rateLimit: { max: 2, timeWindow: 60_000 } } }, async () => ({ ok: true }));
+        return app;
+      };
+      const [a, b] = [await replica(), await replica()];
+      try {
+        const statuses: number[] = [];
+        for (const app of [a, b, a, b]) statuses.push((await app.inject({ method: 'POST', url: '/login' })).statusCode);
+        assert.deepEqual(statuses, [200, 200, 429, 429]);
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
     });
 
     it('survives an unreachable server: errors are reported, nothing crashes', async () => {
