@@ -1,0 +1,356 @@
+// The one module that talks to the Docker Engine API (through dockerode): health, Swarm, platform
+// networks, services, their tasks, logs and events. Constructed with options and injected; no singleton.
+// Must never: shell out to the docker CLI, change or delete an object without Berth's managed label,
+// let Swarm ask a registry for an image that exists locally, or let an engine error escape unwrapped.
+import Dockerode from 'dockerode';
+import { DockerNotFound, DockerUnavailable, UnmanagedObject, isLostRace, isNotFound, toDockerError } from './errors.ts';
+import { LabelScheme, type Labels } from './labels.ts';
+import { networkCreateOptions, networkDrift, type EnsureNetworkResult, type NetworkSpec } from './networks.ts';
+import { serviceSpecDifferences, type ServiceSpec } from './service-spec.ts';
+import { demultiplex, jsonLines, logLines, rawFrames, readUntilAborted, type LogLine } from './streams.ts';
+import {
+  compareTasks, toServiceSummary, toTaskSummary,
+  type EngineTask, type ServiceSummary, type TaskHealth, type TaskState, type TaskSummary,
+} from './summaries.ts';
+import type {
+  DockerEvent, DockerGatewayOptions, EngineInfo, EnsureServiceResult, EnsureSwarmOptions, EnsureSwarmResult,
+  EventsOptions, ServiceLogsOptions, SwarmState,
+} from './gateway-types.ts';
+
+/** Service create sends no registry credentials; an empty auth config keeps dockerode from inventing one. */
+const NO_REGISTRY_AUTH = {} as Dockerode.AuthConfig;
+const MAX_RACE_RETRIES = 3;
+
+type DestroyableStream = NodeJS.ReadableStream & { destroy(): void };
+
+async function* oneChunk(chunk: Buffer): AsyncGenerator<Buffer> {
+  yield chunk;
+}
+
+function unixSeconds(instant: Date | number): number {
+  return instant instanceof Date ? instant.getTime() / 1000 : instant;
+}
+
+export class DockerGateway {
+  private readonly docker: Dockerode;
+  readonly labels: LabelScheme;
+
+  constructor(options: DockerGatewayOptions) {
+    this.docker = new Dockerode({ socketPath: options.socketPath });
+    this.labels = new LabelScheme(options.labelPrefix);
+  }
+
+  // ---- health and Swarm ----
+
+  /** Resolves when the engine answers; throws DockerUnavailable (or DockerError) otherwise. */
+  async ping(): Promise<void> {
+    await this.call('ping', () => this.docker.ping());
+  }
+
+  async info(): Promise<EngineInfo> {
+    const [info, version] = await Promise.all([
+      this.call('info', () => this.docker.info()),
+      this.call('version', () => this.docker.version()),
+    ]);
+    const swarm = info.Swarm ?? {};
+    return {
+      serverVersion: String(info.ServerVersion ?? version.Version),
+      apiVersion: version.ApiVersion,
+      swarm: {
+        state: (swarm.LocalNodeState || 'inactive') as SwarmState,
+        isManager: swarm.ControlAvailable === true,
+        nodeId: swarm.NodeID ?? '',
+        nodes: swarm.Nodes ?? 0,
+        managers: swarm.Managers ?? 0,
+      },
+    };
+  }
+
+  /** Initialises a single-node swarm unless this node is already in one. */
+  async ensureSwarm(options: EnsureSwarmOptions): Promise<EnsureSwarmResult> {
+    const { swarm } = await this.info();
+    if (swarm.state === 'active') return { action: 'unchanged', nodeId: swarm.nodeId, isManager: swarm.isManager };
+    if (swarm.state !== 'inactive') {
+      throw new DockerUnavailable(`swarm is ${swarm.state} on this node; it needs an operator (docker swarm leave or unlock)`);
+    }
+    const nodeId = await this.call('swarm.init', () =>
+      this.docker.swarmInit({
+        AdvertiseAddr: options.advertiseAddr,
+        ListenAddr: options.listenAddr ?? '0.0.0.0:2377',
+        ...(options.defaultAddrPool ? { DefaultAddrPool: options.defaultAddrPool } : {}),
+      }),
+    );
+    return { action: 'created', nodeId: String(nodeId), isManager: true };
+  }
+
+  // ---- networks ----
+
+  /** Creates the overlay network if missing; reports drift (never changes it) if it differs. */
+  async ensureNetwork(spec: NetworkSpec): Promise<EnsureNetworkResult> {
+    const labels = this.labels.stamp(spec.labels);
+    const existing = await this.findNetwork(spec.name);
+    if (!existing) {
+      const created = await this.call('network.create', () => this.docker.createNetwork(networkCreateOptions(spec, labels)));
+      return { action: 'created', id: created.id, drift: [] };
+    }
+    this.assertManaged('network', spec.name, existing.Labels);
+    const drift = networkDrift(spec, labels, existing);
+    return drift.length === 0 ? { action: 'unchanged', id: existing.Id, drift: [] } : { action: 'drifted', id: existing.Id, drift };
+  }
+
+  /** Removes a Berth-labelled network; a missing one is fine. */
+  async removeNetwork(name: string): Promise<'removed' | 'absent'> {
+    const existing = await this.findNetwork(name);
+    if (!existing) return 'absent';
+    this.assertManaged('network', name, existing.Labels);
+    return this.removeIgnoringNotFound('network.remove', () => this.docker.getNetwork(existing.Id).remove());
+  }
+
+  /** The network with exactly this name (the engine's name filter matches substrings). */
+  private async findNetwork(name: string): Promise<Dockerode.NetworkInspectInfo | undefined> {
+    const candidates = await this.call('network.list', () => this.docker.listNetworks({ filters: { name: [name] } }));
+    const exact = candidates.filter((network) => network.Name === name);
+    return exact.find((network) => network.Scope === 'swarm') ?? exact[0];
+  }
+
+  // ---- images ----
+
+  /**
+   * The local image ID (`sha256:…`) for a reference, or undefined when it is not on this node. A spec
+   * naming the ID makes Swarm start tasks without asking a registry.
+   */
+  async resolveLocalImage(ref: string): Promise<string | undefined> {
+    try {
+      const image = await this.call('image.inspect', () => this.docker.getImage(ref).inspect());
+      return image.Id;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  // ---- services ----
+
+  /** Creates or updates a service by name so it matches `desired`; does nothing when it already does. */
+  async ensureService(desired: ServiceSpec): Promise<EnsureServiceResult> {
+    const spec = await this.prepareServiceSpec(desired);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.convergeService(spec);
+      } catch (err) {
+        if (attempt >= MAX_RACE_RETRIES || !isLostRace(err)) throw err;
+      }
+    }
+  }
+
+  /** Removes a Berth-labelled service; a missing one is fine. */
+  async removeService(name: string): Promise<'removed' | 'absent'> {
+    const current = await this.findService(name);
+    if (!current) return 'absent';
+    this.assertManaged('service', name, current.Spec?.Labels);
+    return this.removeIgnoringNotFound('service.remove', () => this.docker.getService(current.ID).remove());
+  }
+
+  /** Berth-labelled services, optionally narrowed by more labels (e.g. `{ 'berth.service': id }`). */
+  async listServices(filter: { labels?: Labels } = {}): Promise<ServiceSummary[]> {
+    const services = await this.call('service.list', () =>
+      this.docker.listServices({ filters: { label: this.labels.managedFilter(filter.labels) } }),
+    );
+    return services
+      .filter((service) => this.labels.isManaged(service.Spec?.Labels))
+      .map((service) => toServiceSummary(service, this.labels.imageKey));
+  }
+
+  /** The service's tasks with state, health, node and per-network addresses; current task of each slot first. */
+  async serviceTasks(name: string, options: { desiredState?: TaskState } = {}): Promise<TaskSummary[]> {
+    const service = await this.requireManagedService(name);
+    const filters: Record<string, string[]> = { service: [service.ID] };
+    if (options.desiredState) filters['desired-state'] = [options.desiredState];
+    const [tasks, nodes] = await Promise.all([
+      this.call('task.list', () => this.docker.listTasks({ filters }) as Promise<EngineTask[]>),
+      this.call('node.list', () => this.docker.listNodes() as Promise<Array<{ ID: string; Description?: { Hostname?: string } }>>),
+    ]);
+    const nodeHostnames = new Map(nodes.map((node) => [node.ID, node.Description?.Hostname ?? ''] as const));
+    const summaries = await Promise.all(
+      tasks.map(async (task) => toTaskSummary(task, { nodeHostnames, health: await this.containerHealth(task) })),
+    );
+    return summaries.sort(compareTasks);
+  }
+
+  /** Lines from all of the service's tasks, demultiplexed; ends quietly when `signal` aborts. */
+  async *serviceLogs(name: string, options: ServiceLogsOptions = {}): AsyncGenerator<LogLine> {
+    const service = await this.requireManagedService(name);
+    const tty = this.containerSpecOf(service)?.TTY === true;
+    let body: NodeJS.ReadableStream | Buffer;
+    try {
+      body = await this.call('service.logs', () =>
+        this.docker.getService(service.ID).logs({
+          stdout: true,
+          stderr: true,
+          timestamps: true,
+          follow: options.follow ?? false,
+          ...(options.tail !== undefined && options.tail !== 'all' ? { tail: options.tail } : {}),
+          ...(options.since !== undefined ? { since: unixSeconds(options.since) } : {}),
+          ...(options.signal ? { abortSignal: options.signal } : {}),
+        }),
+      );
+    } catch (err) {
+      if (options.signal?.aborted) return;
+      throw err;
+    }
+    // Without `follow` the engine's whole answer arrives as one buffer; with it, a stream.
+    const chunks = Buffer.isBuffer(body) ? oneChunk(body) : readUntilAborted(body as DestroyableStream, options.signal);
+    try {
+      yield* logLines(tty ? rawFrames(chunks) : demultiplex(chunks));
+    } catch (err) {
+      throw toDockerError('service.logs', err);
+    }
+  }
+
+  /** The engine's event stream (all objects unless `filters` narrow it); ends quietly when `signal` aborts. */
+  async *events(options: EventsOptions = {}): AsyncGenerator<DockerEvent> {
+    let body: NodeJS.ReadableStream;
+    try {
+      body = await this.call('events', () =>
+        this.docker.getEvents({
+          ...(options.filters ? { filters: JSON.stringify(options.filters) } : {}),
+          ...(options.since !== undefined ? { since: unixSeconds(options.since) } : {}),
+          ...(options.signal ? { abortSignal: options.signal } : {}),
+        }),
+      );
+    } catch (err) {
+      if (options.signal?.aborted) return;
+      throw err;
+    }
+    try {
+      for await (const event of jsonLines(readUntilAborted(body as DestroyableStream, options.signal))) {
+        yield event as DockerEvent;
+      }
+    } catch (err) {
+      throw toDockerError('events', err);
+    }
+  }
+
+  // ---- service internals ----
+
+  /** Stamps labels and swaps a local image reference for its ID (keeping the reference in a label). */
+  private async prepareServiceSpec(desired: ServiceSpec): Promise<ServiceSpec> {
+    const container = desired.TaskTemplate.ContainerSpec;
+    const imageId = await this.resolveLocalImage(container.Image);
+    const imageLabel: Labels = imageId && imageId !== container.Image ? { [this.labels.imageKey]: container.Image } : {};
+    const serviceLabels = this.labels.stamp({ ...desired.Labels, ...imageLabel }, 'Labels');
+    return {
+      ...desired,
+      Labels: serviceLabels,
+      TaskTemplate: {
+        ...desired.TaskTemplate,
+        ContainerSpec: { ...container, Image: imageId ?? container.Image, Labels: { ...serviceLabels, ...container.Labels, [this.labels.managedKey]: 'true' } },
+        Networks: await this.resolveNetworkTargets(desired.TaskTemplate.Networks),
+      },
+    };
+  }
+
+  /** The engine stores network IDs; resolve names up front so desired and current compare equal. */
+  private async resolveNetworkTargets(attachments: ServiceSpec['TaskTemplate']['Networks']): Promise<ServiceSpec['TaskTemplate']['Networks']> {
+    if (!attachments?.length) return attachments;
+    const networks = await this.call('network.list', () => this.docker.listNetworks());
+    return attachments.map((attachment) => {
+      const target = attachment.Target ?? '';
+      const match = networks.find((n) => n.Name === target && n.Scope === 'swarm') ?? networks.find((n) => n.Id === target);
+      if (!match) throw new DockerNotFound('network.resolve', 404, `network ${target} not found (services attach to swarm-scoped networks)`);
+      return { ...attachment, Target: match.Id };
+    });
+  }
+
+  private async convergeService(spec: ServiceSpec): Promise<EnsureServiceResult> {
+    const current = await this.findService(spec.Name);
+    if (!current) {
+      const created = await this.call('service.create', () =>
+        this.docker.createService(NO_REGISTRY_AUTH, spec as unknown as Dockerode.ServiceSpec),
+      );
+      const service = await this.inspectService(created.id);
+      return { action: 'created', id: service.ID, version: service.Version?.Index ?? 0, changes: [] };
+    }
+    this.assertManaged('service', spec.Name, current.Spec?.Labels);
+    const changes = serviceSpecDifferences(spec, current.Spec);
+    if (changes.length === 0) return { action: 'unchanged', id: current.ID, version: current.Version?.Index ?? 0, changes };
+    await this.updateService(current, spec);
+    const updated = await this.inspectService(current.ID);
+    return { action: 'updated', id: updated.ID, version: updated.Version?.Index ?? 0, changes };
+  }
+
+  /**
+   * The one place a service's version index is read and passed: Swarm rejects an update built on a
+   * stale read ("update out of sequence"), which ensureService retries from a fresh read.
+   */
+  private async updateService(current: Dockerode.Service, spec: ServiceSpec): Promise<void> {
+    const version = current.Version?.Index;
+    await this.call('service.update', () => this.docker.getService(current.ID).update({ _query: { version }, _body: spec }));
+  }
+
+  /** The service with exactly this name (the engine also resolves IDs and ID prefixes), or undefined. */
+  private async findService(name: string): Promise<Dockerode.Service | undefined> {
+    try {
+      const service = await this.inspectService(name);
+      return service.Spec?.Name === name ? service : undefined;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private async requireManagedService(name: string): Promise<Dockerode.Service> {
+    const service = await this.findService(name);
+    if (!service) throw new DockerNotFound('service.inspect', 404, `service ${name} not found`);
+    this.assertManaged('service', name, service.Spec?.Labels);
+    return service;
+  }
+
+  private inspectService(idOrName: string): Promise<Dockerode.Service> {
+    return this.call('service.inspect', () => this.docker.getService(idOrName).inspect() as Promise<Dockerode.Service>);
+  }
+
+  private containerSpecOf(service: Dockerode.Service): Dockerode.ContainerSpec | undefined {
+    const task = service.Spec?.TaskTemplate;
+    return task && 'ContainerSpec' in task ? task.ContainerSpec : undefined;
+  }
+
+  /** Health of a task's container when it runs on this node; undefined elsewhere or without a check. */
+  private async containerHealth(task: EngineTask): Promise<TaskHealth | undefined> {
+    const containerId = task.Status.ContainerStatus?.ContainerID;
+    if (!containerId) return undefined;
+    try {
+      const container = await this.call('container.inspect', () => this.docker.getContainer(containerId).inspect());
+      const status = container.State?.Health?.Status;
+      return status === 'starting' || status === 'healthy' || status === 'unhealthy' ? status : undefined;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  // ---- plumbing ----
+
+  private assertManaged(kind: 'service' | 'network', name: string, labels: Labels | null | undefined): void {
+    if (!this.labels.isManaged(labels)) throw new UnmanagedObject(kind, name, this.labels.managedKey);
+  }
+
+  private async removeIgnoringNotFound(operation: string, remove: () => Promise<unknown>): Promise<'removed' | 'absent'> {
+    try {
+      await this.call(operation, remove);
+      return 'removed';
+    } catch (err) {
+      if (isNotFound(err)) return 'absent';
+      throw err;
+    }
+  }
+
+  /** Every engine call goes through here, so every failure leaves as a gateway error with its cause. */
+  private async call<T>(operation: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (err) {
+      throw toDockerError(operation, err);
+    }
+  }
+}

@@ -1,0 +1,12 @@
+// Public surface of the Docker gateway: import from here, not from the files behind it.
+export { DockerGateway } from './gateway.ts';
+export type {
+  DockerEvent, DockerGatewayOptions, EngineInfo, EnsureServiceResult, EnsureSwarmOptions, EnsureSwarmResult,
+  EventsOptions, ServiceLogsOptions, SwarmState,
+} from './gateway-types.ts';
+export { DockerError, DockerNotFound, DockerUnavailable, UnmanagedObject, isNotFound } from './errors.ts';
+export { LabelScheme, type Labels } from './labels.ts';
+export { PLATFORM_NETWORKS, type EnsureNetworkResult, type NetworkSpec } from './networks.ts';
+export { normaliseServiceSpec, serviceSpecDifferences, type ContainerSpec, type ServiceSpec, type TaskTemplate, type UpdateConfig } from './service-spec.ts';
+export type { LogLine, LogStream } from './streams.ts';
+export type { ServiceSummary, TaskAddress, TaskHealth, TaskState, TaskSummary } from './summaries.ts';
