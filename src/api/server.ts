@@ -7,6 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../app/context.ts';
+import { busRateLimitStore } from '../infra/bus/index.ts';
 import { installAccessLayer, requireDeclarations } from './access.ts';
 import { installErrorHandler } from './errors.ts';
 import { identityRoutes } from './routes/identity.ts';
@@ -23,8 +24,6 @@ export const VERSION = '0.1.0';
 export interface BuildApiOptions {
   /** Extra route modules (tests use this to prove undeclared routes are refused). */
   extraRoutes?: (app: Api) => void;
-  /** Custom rate-limit store (shared through Redis across replicas). */
-  rateLimitStore?: unknown;
 }
 
 export async function buildApi(ctx: AppContext, opts: BuildApiOptions = {}): Promise<Api> {
@@ -43,7 +42,8 @@ export async function buildApi(ctx: AppContext, opts: BuildApiOptions = {}): Pro
   await app.register(cookie);
   await app.register(rateLimit, {
     global: false,
-    ...(opts.rateLimitStore ? { store: opts.rateLimitStore as never } : {}),
+    // Counters live on the bus: shared by every replica through Redis, in-process without it.
+    store: busRateLimitStore(ctx.bus),
     errorResponseBuilder: (_req, c) => ({ statusCode: 429, error: 'rate_limited', message: `too many attempts: try again in ${Math.ceil(c.ttl / 1000)} s` }),
   });
   await app.register(swagger, {

@@ -65,7 +65,7 @@ export class EnvVars {
         (await tx.select().from(serviceEnvVars).where(eq(serviceEnvVars.serviceId, serviceId))).map((r) => [r.key, r]),
       );
       const rows = vars.map((v, i) => {
-        let value = v.value;
+        const value = v.value;
         if (value === null) {
           const old = existing.get(v.key);
           if (!old?.isSecret || !v.secret) throw new Invalid([{ path: `body/vars/${i}/value`, message: 'a value is required (null keeps only an existing secret)' }]);

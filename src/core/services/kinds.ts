@@ -24,7 +24,7 @@ export const gitRepository = z
   .string()
   .max(500)
   .regex(
-    /^(?:https:\/\/[A-Za-z0-9.-]+(?::[0-9]{1,5})?\/[A-Za-z0-9._~\/-]+|ssh:\/\/[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(?::[0-9]{1,5})?\/[A-Za-z0-9._~\/-]+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._~\/-]+|\/[A-Za-z0-9._\/-]+)$/,
+    /^(?:https:\/\/[A-Za-z0-9.-]+(?::[0-9]{1,5})?\/[A-Za-z0-9._~/-]+|ssh:\/\/[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(?::[0-9]{1,5})?\/[A-Za-z0-9._~/-]+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._~/-]+|\/[A-Za-z0-9._/-]+)$/,
     'expected an https:// or ssh:// git URL, git@host:path, or an absolute path',
   )
   .refine((v) => !v.split('/').includes('..'), 'must not contain ".." segments');
@@ -32,7 +32,7 @@ export const gitRepository = z
 const relativePath = z
   .string()
   .max(255)
-  .regex(/^(?!\/)(?!-)[A-Za-z0-9._\/-]+$/, 'expected a relative path')
+  .regex(/^(?!\/)(?!-)[A-Za-z0-9._/-]+$/, 'expected a relative path')
   .refine((v) => !v.split('/').includes('..'), 'must not contain ".." segments');
 
 export const appSpecSchema = z
