@@ -24,11 +24,23 @@ remove_test_services() {
   STEP_NOTE="${#ids[@]} removed"
 }
 
+# Standalone test containers only: Swarm removes its task containers itself once the service is gone.
 remove_test_containers() {
   local ids
-  mapfile -t ids < <(docker ps -aq --filter "label=$TEST_LABEL")
+  mapfile -t ids < <(docker ps -a --filter "label=$TEST_LABEL" --format '{{.ID}} {{.Label "com.docker.swarm.task.id"}}' |
+    awk 'NF == 1 { print $1 }')
   ((${#ids[@]} == 0)) || docker rm -f "${ids[@]}" >/dev/null
   STEP_NOTE="${#ids[@]} removed"
+}
+
+# Swarm stops a removed service's tasks in the background; "down" should mean they are gone.
+wait_for_task_containers() {
+  local tries=150 left
+  while left=$(docker ps -aq --filter "label=$TEST_LABEL" | wc -l) && ((left > 0)); do
+    ((--tries > 0)) || die "$left test containers still present after 30 s"
+    sleep 0.2
+  done
+  STEP_NOTE="none left"
 }
 
 # A network stays in use until the removed services' tasks have stopped: retry for a while.
@@ -49,6 +61,7 @@ main() {
   if docker_ready; then
     step services remove_test_services
     step containers remove_test_containers
+    step tasks wait_for_task_containers
     step networks remove_test_networks
   else
     echo "testbed: dockerd is not running; nothing to remove there"

@@ -53,9 +53,17 @@ dockerd_pid_alive() {
   [[ -f /var/run/docker.pid ]] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null
 }
 
+# A dockerd someone else started may lack the variable; then only services naming image IDs avoid a pull.
+offline_image_warning() {
+  local pid
+  pid=$(cat /var/run/docker.pid 2>/dev/null) || return 0
+  grep -qz '^DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1$' "/proc/$pid/environ" 2>/dev/null ||
+    echo " — warning: started without DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1"
+}
+
 ensure_dockerd() {
   if docker_ready; then
-    STEP_NOTE="running ($(docker version --format '{{.Server.Version}}'))"
+    STEP_NOTE="running ($(docker version --format '{{.Server.Version}}'))$(offline_image_warning)"
     return
   fi
   local log="$CACHE_DIR/dockerd.log"
@@ -143,7 +151,7 @@ ensure_postgres() {
     STEP_NOTE="${STEP_NOTE:+$STEP_NOTE }role $PG_ROLE ready;"
   fi
   PG_URL="postgres://$PG_ROLE:$(pg_password)@127.0.0.1:$port/postgres"
-  STEP_NOTE="${STEP_NOTE:+$STEP_NOTE }PostgreSQL $version on 127.0.0.1:$port"
+  STEP_NOTE="${STEP_NOTE:+$STEP_NOTE }PostgreSQL $version at postgres://$PG_ROLE:***@127.0.0.1:$port/postgres"
 }
 
 ensure_redis() {

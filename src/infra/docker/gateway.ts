@@ -3,6 +3,8 @@
 // Must never: shell out to the docker CLI, change or delete an object without Berth's managed label,
 // let Swarm ask a registry for an image that exists locally, or let an engine error escape unwrapped.
 import Dockerode from 'dockerode';
+import { Invalid } from '../../core/errors.ts';
+import { DNS_LABEL } from '../../core/names.ts';
 import { DockerNotFound, DockerUnavailable, UnmanagedObject, isLostRace, isNotFound, toDockerError } from './errors.ts';
 import { LabelScheme, type Labels } from './labels.ts';
 import { networkCreateOptions, networkDrift, type EnsureNetworkResult, type NetworkSpec } from './networks.ts';
@@ -25,6 +27,27 @@ type DestroyableStream = NodeJS.ReadableStream & { destroy(): void };
 
 async function* oneChunk(chunk: Buffer): AsyncGenerator<Buffer> {
   yield chunk;
+}
+
+/** For results only; the index sent back to the engine is read in `updateService` alone. */
+function reportedVersion(service: Dockerode.Service): number {
+  return service.Version?.Index ?? 0;
+}
+
+/** Names Berth gives Docker objects follow the project's one strict pattern (a DNS label). */
+function assertDockerName(path: string, name: string): void {
+  if (!DNS_LABEL.test(name)) throw new Invalid([{ path, message: `"${name}" is not a DNS label (lowercase letters, digits, hyphens)` }]);
+}
+
+/** Another writer created the object or updated it first: converge again from a fresh read. */
+async function retryLostRaces<T>(converge: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await converge();
+    } catch (err) {
+      if (attempt >= MAX_RACE_RETRIES || !isLostRace(err)) throw err;
+    }
+  }
 }
 
 function unixSeconds(instant: Date | number): number {
@@ -87,7 +110,12 @@ export class DockerGateway {
 
   /** Creates the overlay network if missing; reports drift (never changes it) if it differs. */
   async ensureNetwork(spec: NetworkSpec): Promise<EnsureNetworkResult> {
+    assertDockerName('name', spec.name);
     const labels = this.labels.stamp(spec.labels);
+    return retryLostRaces(() => this.convergeNetwork(spec, labels));
+  }
+
+  private async convergeNetwork(spec: NetworkSpec, labels: Labels): Promise<EnsureNetworkResult> {
     const existing = await this.findNetwork(spec.name);
     if (!existing) {
       const created = await this.call('network.create', () => this.docker.createNetwork(networkCreateOptions(spec, labels)));
@@ -133,14 +161,9 @@ export class DockerGateway {
 
   /** Creates or updates a service by name so it matches `desired`; does nothing when it already does. */
   async ensureService(desired: ServiceSpec): Promise<EnsureServiceResult> {
+    assertDockerName('Name', desired.Name);
     const spec = await this.prepareServiceSpec(desired);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.convergeService(spec);
-      } catch (err) {
-        if (attempt >= MAX_RACE_RETRIES || !isLostRace(err)) throw err;
-      }
-    }
+    return retryLostRaces(() => this.convergeService(spec));
   }
 
   /** Removes a Berth-labelled service; a missing one is fine. */
@@ -269,14 +292,14 @@ export class DockerGateway {
         this.docker.createService(NO_REGISTRY_AUTH, spec as unknown as Dockerode.ServiceSpec),
       );
       const service = await this.inspectService(created.id);
-      return { action: 'created', id: service.ID, version: service.Version?.Index ?? 0, changes: [] };
+      return { action: 'created', id: service.ID, version: reportedVersion(service), changes: [] };
     }
     this.assertManaged('service', spec.Name, current.Spec?.Labels);
     const changes = serviceSpecDifferences(spec, current.Spec);
-    if (changes.length === 0) return { action: 'unchanged', id: current.ID, version: current.Version?.Index ?? 0, changes };
+    if (changes.length === 0) return { action: 'unchanged', id: current.ID, version: reportedVersion(current), changes };
     await this.updateService(current, spec);
     const updated = await this.inspectService(current.ID);
-    return { action: 'updated', id: updated.ID, version: updated.Version?.Index ?? 0, changes };
+    return { action: 'updated', id: updated.ID, version: reportedVersion(updated), changes };
   }
 
   /**

@@ -107,6 +107,13 @@ describe('serviceSpecDifferences', () => {
     assert.deepEqual(serviceSpecDifferences(spec, engineStored() as never), ['Mode.Replicated.Replicas']);
   });
 
+  it('tells a global service from a replicated one', () => {
+    const spec = desired();
+    spec.Mode = { Global: {} };
+    assert.deepEqual(serviceSpecDifferences(spec, engineStored() as never), ['Mode.Global', 'Mode.Replicated']);
+    assert.deepEqual(serviceSpecDifferences(spec, { ...engineStored(), Mode: { Global: {} } } as never), []);
+  });
+
   it('keeps a label whose value is empty', () => {
     const spec = desired();
     spec.Labels = { ...spec.Labels, 'berth.flag': '' };

@@ -43,8 +43,14 @@ type JsonObject = { [key: string]: Json };
 /** Maps whose entries are data, not settings: an empty value there is meaningful and kept. */
 const VERBATIM_MAPS = new Set(['Labels', 'Options', 'DriverOpts', 'Sysctls']);
 
-/** Paths whose zero value means something different from "absent" (0 replicas; kill at once). */
-const MEANINGFUL_ZEROS = new Set(['Mode.Replicated.Replicas', 'TaskTemplate.ContainerSpec.StopGracePeriod']);
+/** Paths whose zero or empty value means something different from "absent" (0 replicas; kill at once; global mode). */
+const MEANINGFUL_ZEROS = new Set([
+  'Mode.Replicated.Replicas',
+  'Mode.Global',
+  'Mode.ReplicatedJob',
+  'Mode.GlobalJob',
+  'TaskTemplate.ContainerSpec.StopGracePeriod',
+]);
 
 /** Values the engine writes when a field was not given (Engine API 1.41). */
 const ENGINE_DEFAULTS: Array<[path: string, value: Json]> = [
