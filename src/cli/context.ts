@@ -1,0 +1,98 @@
+// What one CLI invocation has at hand: its streams and environment, the global options (--json,
+// --org), the credentials, an API client, the organisation to act in, and the terminal (confirmation
+// prompts, reading a secret from stdin).
+import { createInterface } from 'node:readline/promises';
+import { ApiClient } from './api-client.ts';
+import { resolveCredentials, type Credentials, type Env } from './credentials.ts';
+import { CliError, EXIT } from './errors.ts';
+import { Output, type Writer } from './output.ts';
+import { CLI_VERSION } from './version.ts';
+
+export interface CliIo {
+  stdout: Writer;
+  stderr: Writer;
+  env: Env;
+  /** Absent: nothing to read, and never interactive. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+}
+
+export interface GlobalOptions {
+  json?: boolean;
+  org?: string;
+}
+
+/** The organisation to act in when none was named: the only one the user belongs to. */
+export function chooseOrg(orgs: readonly { name: string }[]): string {
+  if (orgs.length === 1) return orgs[0]!.name;
+  if (orgs.length === 0) throw new CliError('you belong to no organisation: ask an administrator to add you to one');
+  throw new CliError(`you belong to several organisations (${orgs.map((o) => o.name).join(', ')}): choose one with --org <name> or BERTH_ORG`);
+}
+
+export class CliContext {
+  readonly out: Output;
+  exitCode: number = EXIT.ok;
+  private creds: Credentials | undefined;
+
+  constructor(
+    readonly io: CliIo,
+    readonly globals: GlobalOptions,
+  ) {
+    this.out = new Output(io.stdout, io.stderr, Boolean(globals.json));
+  }
+
+  credentials(): Credentials {
+    this.creds ??= resolveCredentials(this.io.env);
+    return this.creds;
+  }
+
+  /** A client for an explicit server and key (login), or for the stored/env credentials. */
+  client(override?: { url: string; apiKey: string }): ApiClient {
+    const { url, apiKey } = override ?? this.credentials();
+    if (!url || !apiKey) {
+      throw new CliError('not logged in: run `berth login --url <server> --api-key <key>`, or set BERTH_URL and BERTH_API_KEY', EXIT.unauthenticated);
+    }
+    return new ApiClient({ url, apiKey, userAgent: `berth-cli/${CLI_VERSION}`, timeoutMs: timeoutMs(this.io.env) });
+  }
+
+  /** --org, else BERTH_ORG, else the stored org, else the user's only organisation. */
+  async org(): Promise<string> {
+    const named = this.globals.org ?? this.credentials().org;
+    if (named) return named;
+    const me = await this.client().me();
+    return chooseOrg(me.organizations);
+  }
+
+  get interactive(): boolean {
+    return this.io.stdin?.isTTY === true;
+  }
+
+  /** Destructive commands: --yes, or the user types the name; a non-interactive run never guesses. */
+  async confirm(opts: { what: string; name: string; yes?: boolean }): Promise<void> {
+    if (opts.yes) return;
+    if (!this.interactive) {
+      throw new CliError(`refusing to delete ${opts.what} "${opts.name}" without confirmation: pass --yes (this run is not interactive)`);
+    }
+    const rl = createInterface({ input: this.io.stdin!, output: this.io.stderr as NodeJS.WritableStream, terminal: true });
+    try {
+      const answer = await rl.question(`Delete ${opts.what} "${opts.name}"? Type its name to confirm: `);
+      if (answer.trim() !== opts.name) throw new CliError('aborted: the name did not match');
+    } finally {
+      rl.close();
+    }
+  }
+
+  /** All of stdin (for --api-key - and --password-stdin), without the final newline. */
+  async readStdin(what: string): Promise<string> {
+    const stdin = this.io.stdin;
+    if (!stdin) throw new CliError(`${what}: nothing to read on stdin`);
+    if (stdin.isTTY) this.out.note(`Enter the ${what}, then press Ctrl-D:`);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  }
+}
+
+function timeoutMs(env: Env): number | undefined {
+  const seconds = Number(env.BERTH_TIMEOUT);
+  return env.BERTH_TIMEOUT && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}
