@@ -2,6 +2,7 @@
 // networks, services, their tasks, logs and events. Constructed with options and injected; no singleton.
 // Must never: shell out to the docker CLI, change or delete an object without Berth's managed label,
 // let Swarm ask a registry for an image that exists locally, or let an engine error escape unwrapped.
+import { setTimeout as delay } from 'node:timers/promises';
 import Dockerode from 'dockerode';
 import { Invalid } from '../../core/errors.ts';
 import { DNS_LABEL } from '../../core/names.ts';
@@ -22,6 +23,8 @@ import type {
 /** Service create sends no registry credentials; an empty auth config keeps dockerode from inventing one. */
 const NO_REGISTRY_AUTH = {} as Dockerode.AuthConfig;
 const MAX_RACE_RETRIES = 3;
+const ALLOCATION_POLLS = 100;
+const ALLOCATION_POLL_MS = 100;
 
 type DestroyableStream = NodeJS.ReadableStream & { destroy(): void };
 
@@ -116,7 +119,7 @@ export class DockerGateway {
   }
 
   private async convergeNetwork(spec: NetworkSpec, labels: Labels): Promise<EnsureNetworkResult> {
-    const existing = await this.findNetwork(spec.name);
+    const existing = await this.findAllocatedNetwork(spec.name);
     if (!existing) {
       const created = await this.call('network.create', () => this.docker.createNetwork(networkCreateOptions(spec, labels)));
       return { action: 'created', id: created.id, drift: [] };
@@ -132,6 +135,18 @@ export class DockerGateway {
     if (!existing) return 'absent';
     this.assertManaged('network', name, existing.Labels);
     return this.removeIgnoringNotFound('network.remove', () => this.docker.getNetwork(existing.Id).remove());
+  }
+
+  /**
+   * A swarm network is allocated (driver, subnet) shortly after it is created; until then the engine
+   * lists it with an empty driver, which must not read as drift. Waits a bounded while for that.
+   */
+  private async findAllocatedNetwork(name: string): Promise<Dockerode.NetworkInspectInfo | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const network = await this.findNetwork(name);
+      if (!network || network.Driver || attempt >= ALLOCATION_POLLS) return network;
+      await delay(ALLOCATION_POLL_MS);
+    }
   }
 
   /** The network with exactly this name (the engine's name filter matches substrings). */
