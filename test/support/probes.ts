@@ -1,9 +1,8 @@
-// Health probes for API tests. Replaced by the real Docker-backed probes once app/probes.ts exists.
+// Health probes for API tests: the real Docker gateway (the test bed runs dockerd + Swarm).
+import { gatewayProbes } from '../../src/app/probes.ts';
 import type { HealthProbes } from '../../src/core/system/health.ts';
+import { DockerGateway } from '../../src/infra/docker/index.ts';
 
 export function testProbes(): HealthProbes {
-  return {
-    docker: async () => ({ ok: false, detail: 'not checked in API tests', swarm: { ok: false, detail: 'not checked in API tests' } }),
-    proxy: async () => ({ ok: false, detail: 'not configured' }),
-  };
+  return gatewayProbes({ docker: new DockerGateway({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' }) });
 }
