@@ -64,7 +64,7 @@ const NETWORK_REASONS: Record<string, string> = {
 /** Why a fetch got no HTTP answer, in a few words. */
 export function networkReason(err: unknown, timeoutMs: number): string {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string; errors?: { code?: string }[] } };
-  if (e?.name === 'TimeoutError') return `no answer within ${Math.round(timeoutMs / 1000)} s`;
+  if (e?.name === 'TimeoutError') return `no answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`;
   const code = e?.cause?.code ?? e?.cause?.errors?.[0]?.code;
   if (code && NETWORK_REASONS[code]) return NETWORK_REASONS[code];
   if (code && /CERT|TLS|SSL/.test(code)) return `TLS error: ${e.cause?.message ?? code}`;

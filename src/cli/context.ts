@@ -1,7 +1,7 @@
 // What one CLI invocation has at hand: its streams and environment, the global options (--json,
 // --org), the credentials, an API client, the organisation to act in, and the terminal (confirmation
 // prompts, reading a secret from stdin).
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import { ApiClient } from './api-client.ts';
 import { resolveCredentials, type Credentials, type Env } from './credentials.ts';
 import { CliError, EXIT } from './errors.ts';
@@ -72,24 +72,56 @@ export class CliContext {
     if (!this.interactive) {
       throw new CliError(`refusing to delete ${opts.what} "${opts.name}" without confirmation: pass --yes (this run is not interactive)`);
     }
-    const rl = createInterface({ input: this.io.stdin!, output: this.io.stderr as NodeJS.WritableStream, terminal: true });
+    this.io.stderr.write(`Delete ${opts.what} "${opts.name}"? Type its name to confirm: `);
+    // No readline terminal mode: the terminal's own line editing is enough, and io.stderr need not be a stream.
+    const rl = createInterface({ input: this.io.stdin!, terminal: false });
     try {
-      const answer = await rl.question(`Delete ${opts.what} "${opts.name}"? Type its name to confirm: `);
-      if (answer.trim() !== opts.name) throw new CliError('aborted: the name did not match');
+      const line = await rl[Symbol.asyncIterator]().next();
+      if (line.done || line.value.trim() !== opts.name) throw new CliError('aborted: the name did not match');
     } finally {
       rl.close();
     }
   }
 
-  /** All of stdin (for --api-key - and --password-stdin), without the final newline. */
+  /**
+   * A secret from stdin (for --api-key - and --password-stdin): all of a pipe without its final
+   * newline, or one line typed at a terminal without echo.
+   */
   async readStdin(what: string): Promise<string> {
     const stdin = this.io.stdin;
     if (!stdin) throw new CliError(`${what}: nothing to read on stdin`);
-    if (stdin.isTTY) this.out.note(`Enter the ${what}, then press Ctrl-D:`);
+    const tty = stdin as NodeJS.ReadStream;
+    if (tty.isTTY && typeof tty.setRawMode === 'function') return readHiddenLine(tty, this.io.stderr, `${what}: `);
     const chunks: Buffer[] = [];
     for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
   }
+}
+
+/** Reads one line from a terminal in raw mode, echoing nothing; Ctrl-C aborts. */
+function readHiddenLine(tty: NodeJS.ReadStream, stderr: Writer, prompt: string): Promise<string> {
+  stderr.write(prompt);
+  tty.setRawMode(true);
+  tty.setEncoding('utf8');
+  tty.resume();
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const finish = (result: () => void) => {
+      tty.off('data', onData);
+      tty.setRawMode(false);
+      tty.pause();
+      stderr.write('\n');
+      result();
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') return finish(() => resolve(value));
+        if (ch === '\u0003') return finish(() => reject(new CliError('interrupted', EXIT.interrupted)));
+        value = ch === '\u007f' || ch === '\b' ? value.slice(0, -1) : value + ch;
+      }
+    };
+    tty.on('data', onData);
+  });
 }
 
 function timeoutMs(env: Env): number | undefined {

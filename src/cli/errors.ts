@@ -11,6 +11,8 @@ export const EXIT = {
   unreachable: 3,
   /** No credentials, or the server rejected them (401). */
   unauthenticated: 4,
+  /** Ctrl-C at a prompt. */
+  interrupted: 130,
 } as const;
 
 /** A usage error or a refusal decided on this side of the wire. */

@@ -63,7 +63,7 @@ async function whoami(ctx: CliContext): Promise<void> {
     `Authenticated with ${me.via === 'api_key' ? 'an API key' : 'a session'} (from ${keySource}) at ${client.url}`,
     '',
     me.organizations.length
-      ? table(['organisation', 'role', ''], me.organizations.map((o) => [o.name, o.role, o.name === org ? '(default)' : '']))
+      ? table(['organisation', 'role', 'default'], me.organizations.map((o) => [o.name, o.role, o.name === org ? 'yes' : '']))
       : 'No organisations.',
   ]);
 }
