@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { configFile, normalizeUrl, readLogin, removeLogin, resolveCredentials, writeLogin } from './credentials.ts';
+import { configFile, normalizeUrl, readLogin, removeLogin, resolveCredentials, sendsKeyInClear, writeLogin } from './credentials.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'berth-cli-creds-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -68,5 +68,15 @@ describe('resolveCredentials', () => {
 
     const none = resolveCredentials({ XDG_CONFIG_HOME: join(tmp, 'empty') });
     assert.deepEqual([none.url, none.apiKey, none.org], [undefined, undefined, undefined]);
+  });
+});
+
+describe('sendsKeyInClear', () => {
+  it('warns about plain HTTP to another machine only', () => {
+    assert.equal(sendsKeyInClear('http://berth.example.com'), true);
+    assert.equal(sendsKeyInClear('https://berth.example.com'), false);
+    assert.equal(sendsKeyInClear('http://127.0.0.1:3000'), false);
+    assert.equal(sendsKeyInClear('http://localhost:3000'), false);
+    assert.equal(sendsKeyInClear('http://[::1]:3000'), false);
   });
 });

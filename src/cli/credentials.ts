@@ -47,6 +47,12 @@ export function normalizeUrl(raw: string): string {
   return (url.origin + url.pathname).replace(/\/+$/, '');
 }
 
+/** Plain HTTP to anything but this machine. */
+export function sendsKeyInClear(url: string): boolean {
+  const { protocol, hostname } = new URL(url);
+  return protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(hostname) && !hostname.startsWith('127.');
+}
+
 export function readLogin(file: string): StoredLogin | undefined {
   let text: string;
   try {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Act } from '../action.ts';
 import type { Me } from '../api-client.ts';
 import type { CliContext } from '../context.ts';
-import { configFile, normalizeUrl, removeLogin, writeLogin, type StoredLogin } from '../credentials.ts';
+import { configFile, normalizeUrl, removeLogin, sendsKeyInClear, writeLogin, type StoredLogin } from '../credentials.ts';
 import { CliError } from '../errors.ts';
 import { clean, table } from '../output.ts';
 
@@ -29,6 +29,7 @@ async function login(ctx: CliContext, _args: string[], opts: LoginOptions): Prom
   if (org && !me.organizations.some((o) => o.name === org)) {
     throw new CliError(`you are not a member of organisation "${org}" (yours: ${me.organizations.map((o) => o.name).join(', ') || 'none'})`);
   }
+  if (sendsKeyInClear(url)) ctx.out.note(`warning: ${url} is plain HTTP: the API key travels unencrypted; prefer https://`);
   const file = configFile(ctx.io.env);
   const stored: StoredLogin = { url, apiKey, ...(org ? { org } : {}) };
   writeLogin(file, stored);
