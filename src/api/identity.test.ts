@@ -126,6 +126,17 @@ describe('setup token and identity', () => {
     assert.equal((await owner.post('/api/users', { name: 'dave', email: 'other@example.com', password: PASSWORD })).status, 409);
   });
 
+  it('instance settings: the base domain is validated, stored, read back, and only admins change it', async () => {
+    assert.equal((await owner.patch('/api/settings', { domain: 'not a domain' })).status, 400);
+    const set = await owner.patch('/api/settings', { domain: 'Apps.Example.com' });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    assert.deepEqual(set.body, { domain: 'apps.example.com' });
+    assert.deepEqual((await owner.get('/api/settings')).body, { domain: 'apps.example.com' });
+    const bob = new Client(t.api);
+    await bob.post('/api/auth/login', { login: 'bob', password: PASSWORD });
+    assert.equal((await bob.patch('/api/settings', { domain: 'evil.example.com' })).status, 403);
+  });
+
   it('rate-limits login attempts', async () => {
     const c = new Client(t.api);
     const statuses: number[] = [];

@@ -5,7 +5,7 @@ import { createApiKey, apiKeyNameSchema, listApiKeys, revokeApiKey } from '../..
 import { deleteSession } from '../../core/identity/sessions.ts';
 import { authenticate, createUser, listUsers, newUserSchema } from '../../core/identity/users.ts';
 import { listMyOrgs } from '../../core/orgs/orgs.ts';
-import { getInstanceSettings, instanceSettingsSchema, updateInstanceSettings } from '../../core/system/settings.ts';
+import { getInstanceSettings, instanceSettingsOut, instanceSettingsSchema, updateInstanceSettings } from '../../core/system/settings.ts';
 import { recordAudit } from '../../core/audit/audit.ts';
 import { Unauthorized } from '../../core/errors.ts';
 import { newToken } from '../../core/identity/tokens.ts';
@@ -107,13 +107,13 @@ export function identityRoutes(app: Api, ctx: AppContext): void {
 
   app.get('/api/settings', {
     config: { access: access.user },
-    schema: { summary: 'Instance settings', tags: ['settings'], response: { 200: instanceSettingsSchema } },
+    schema: { summary: 'Instance settings', tags: ['settings'], response: { 200: instanceSettingsOut } },
     handler: async () => getInstanceSettings(db),
   });
 
   app.patch('/api/settings', {
     config: { access: access.instanceAdmin, audit: 'settings.update' },
-    schema: { summary: 'Change instance settings (e.g. the base domain)', tags: ['settings'], body: instanceSettingsSchema.partial(), response: { 200: instanceSettingsSchema } },
+    schema: { summary: 'Change instance settings (e.g. the base domain)', tags: ['settings'], body: instanceSettingsSchema.partial(), response: { 200: instanceSettingsOut } },
     handler: async (req) => updateInstanceSettings(db, req.body),
   });
 }

@@ -15,6 +15,8 @@ export const instanceSettingsSchema = z.object({
   domain: hostname.nullable().describe('base domain: web services get <service>-<project>.<domain>'),
 });
 export type InstanceSettings = z.infer<typeof instanceSettingsSchema>;
+/** The response shape (no transforms: responses are encoded, not parsed). */
+export const instanceSettingsOut = z.object({ domain: z.string().nullable() });
 
 const KEYS = Object.keys(instanceSettingsSchema.shape) as (keyof InstanceSettings)[];
 
