@@ -19,6 +19,7 @@ ENV_FILE="$CACHE_DIR/testbed.env"
 build_test_images() {
   build_image berth/node:20 node "$(readlink -f "$(command -v node)")"
   build_image berth/test-http:latest test-http
+  build_image berth/caddy:2 caddy
 }
 
 ensure_packages() {
