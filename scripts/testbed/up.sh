@@ -114,9 +114,11 @@ newest_pg_version() {
 # pg_lsclusters columns: Ver Cluster Port Status Owner Data Log
 pg_cluster_field() { pg_lsclusters -h | awk -v v="$1" -v f="$2" '$1 == v && $2 == "main" { print $f }'; }
 
+# Machine-wide, not per checkout: two clones (a developer's tree and CI's) share one PostgreSQL server,
+# and each would otherwise reset the role's password under the other.
 pg_password() {
-  local file="$CACHE_DIR/pg-password"
-  [[ -s $file ]] || (umask 077 && od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$file")
+  local file=/var/lib/berth-testbed/pg-password
+  [[ -s $file ]] || (umask 077 && mkdir -p "${file%/*}" && od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$file")
   cat "$file"
 }
 
