@@ -76,7 +76,7 @@ export function planAppService(input: AppReleaseInput): ServiceSpec {
         StopGracePeriod: spec.stopGracePeriodSeconds * NS,
         ...(hc ? { Healthcheck: hc } : {}),
         Mounts: [
-          ...spec.volumes.map((v) => ({ Type: 'volume' as const, Source: v.name, Target: v.target, ReadOnly: v.readOnly, VolumeOptions: { Labels: { 'berth.managed': 'true', 'berth.service': service.id } } })),
+          ...spec.volumes.map((v) => ({ Type: 'volume' as const, Source: v.name, Target: v.target, ReadOnly: v.readOnly, VolumeOptions: { NoCopy: false, Labels: { 'berth.managed': 'true', 'berth.service': service.id }, DriverConfig: { Name: 'local', Options: {} } } })),
           ...spec.bindMounts.map((b) => ({ Type: 'bind' as const, Source: b.source, Target: b.target, ReadOnly: b.readOnly })),
         ],
       },
