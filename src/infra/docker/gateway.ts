@@ -138,6 +138,17 @@ export class DockerGateway {
   }
 
   /**
+   * The IPv4 gateway of a network (e.g. `docker_gwbridge`, the host's side of every task's bridge), or
+   * undefined when the network or its gateway is absent. Read-only, so it also reads networks Docker
+   * itself created without Berth's label.
+   */
+  async networkGateway(name: string): Promise<string | undefined> {
+    const network = await this.findNetwork(name);
+    const config = (network?.IPAM?.Config ?? []).find((entry) => entry.Gateway && !entry.Gateway.includes(':'));
+    return config?.Gateway || undefined;
+  }
+
+  /**
    * A swarm network is allocated (driver, subnet) shortly after it is created; until then the engine
    * lists it with an empty driver, which must not read as drift. Waits a bounded while for that.
    */
