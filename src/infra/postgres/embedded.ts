@@ -198,7 +198,10 @@ export class EmbeddedPostgres {
       } catch (err) {
         lastError = err;
         await client.end().catch(() => {});
-        if (this.#pid && !alive(this.#pid)) break;
+        if (this.#pid && !alive(this.#pid)) {
+          lastError = new Error('the server exited during start-up');
+          break;
+        }
         await sleep(25);
       }
     }
