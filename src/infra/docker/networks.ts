@@ -6,8 +6,8 @@ import type { Labels } from './labels.ts';
 
 export interface NetworkSpec {
   name: string;
-  /** IPv4 subnet in CIDR form, handed to the engine's IPAM config. */
-  subnet: string;
+  /** IPv4 subnet in CIDR form, handed to the engine's IPAM config; absent: the engine's address pool picks one. */
+  subnet?: string;
   /** Standalone containers (and other stacks) may join it. */
   attachable?: boolean;
   /** No route out of the overlay. */
@@ -40,7 +40,7 @@ export function networkCreateOptions(spec: NetworkSpec, labels: Labels): Dockero
     Scope: 'swarm',
     Attachable: spec.attachable ?? false,
     Internal: spec.internal ?? false,
-    IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet }] },
+    IPAM: { Driver: 'default', Config: spec.subnet ? [{ Subnet: spec.subnet }] : [] },
     Labels: labels,
   };
 }
@@ -56,7 +56,7 @@ export function networkDrift(spec: NetworkSpec, labels: Labels, actual: Dockerod
   expect('attachable', spec.attachable ?? false, actual.Attachable ?? false);
   expect('internal', spec.internal ?? false, actual.Internal ?? false);
   const subnets = (actual.IPAM?.Config ?? []).map((config) => config.Subnet).filter(Boolean);
-  expect('subnets', spec.subnet, subnets.join(','));
+  if (spec.subnet) expect('subnets', spec.subnet, subnets.join(','));
   for (const [key, value] of Object.entries(labels)) expect(`label ${key}`, value, actual.Labels?.[key]);
   return drift;
 }
