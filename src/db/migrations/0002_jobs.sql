@@ -66,9 +66,10 @@ END $$;
 -- A new job, or a job that became queued again, may be claimable.
 CREATE TRIGGER jobs_wake_on_insert AFTER INSERT ON jobs
   FOR EACH STATEMENT EXECUTE FUNCTION berth_jobs_notify_wake();
--- A job leaving 'running' frees its service: the next job of that service may be claimable.
+-- Any state change but a claim may make a job claimable: a job re-queued, a service freed (its running
+-- job ended), a service's queue head cancelled. Claims themselves wake nobody.
 CREATE TRIGGER jobs_wake_on_update AFTER UPDATE OF state ON jobs
-  FOR EACH ROW WHEN ((OLD.state = 'running' AND NEW.state <> 'running') OR (NEW.state = 'queued' AND OLD.state <> 'queued'))
+  FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state AND NEW.state <> 'running')
   EXECUTE FUNCTION berth_jobs_notify_wake();
 -- The worker running the job (in any process) aborts its handler.
 CREATE TRIGGER jobs_cancel_requested AFTER UPDATE OF cancel_requested_at ON jobs
