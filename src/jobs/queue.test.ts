@@ -107,7 +107,7 @@ describe('enqueue', () => {
 
   it('refuses (through JobQueue) a type no worker registry knows', async () => {
     const queue = new JobQueue({ pool: tdb.pool, bus, registry: new JobRegistry() });
-    assert.throws(() => queue.enqueue({ type: deploy, payload: { image: 'x' } }), /not registered/);
+    await assert.rejects(queue.enqueue({ type: deploy, payload: { image: 'x' } }), /not registered/);
   });
 });
 

@@ -48,11 +48,11 @@ export class JobQueue {
   }
 
   /** Validates the payload (Invalid names `payload/<field>`) and stores the job `queued`. */
-  enqueue<Payload, Input>(req: EnqueueRequest<Payload, Input>): Promise<Job> {
+  async enqueue<Payload, Input>(req: EnqueueRequest<Payload, Input>): Promise<Job> {
     // A type no worker knows would sit in the queue forever (and hold its service's queue).
     if (!this.#opts.registry.has(req.type.name)) throw new Error(`job type ${req.type.name} is not registered`);
     const { pool, bus, logger, defaultTimeoutSeconds } = this.#opts;
-    return enqueueJob({ ...req, db: req.db ?? pool, bus, logger, defaultTimeoutSeconds });
+    return await enqueueJob({ ...req, db: req.db ?? pool, bus, logger, defaultTimeoutSeconds });
   }
 
   get(jobId: string): Promise<Job> {

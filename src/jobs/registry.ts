@@ -2,7 +2,7 @@
 // registry that enqueue validates against and workers dispatch from. Must never run a handler or touch
 // the database: this is the catalogue, not the machinery.
 import type { z } from 'zod';
-import { Conflict, Invalid, NotFound } from '../core/errors.ts';
+import { Invalid, NotFound } from '../core/errors.ts';
 import type { JobContext } from './types.ts';
 
 export interface JobType<Payload = unknown, Input = Payload> {
@@ -53,7 +53,7 @@ export class JobRegistry {
   }
 
   register(type: JobType): this {
-    if (this.#types.has(type.name)) throw new Conflict(`job type ${type.name} is already registered`);
+    if (this.#types.has(type.name)) throw new Error(`job type ${type.name} is already registered`);
     this.#types.set(type.name, type);
     return this;
   }

@@ -128,6 +128,20 @@ describe('Worker', () => {
     assert.deepEqual((await events(job.id)).map((e) => [e.kind, e.detail]), [['started', null], ['aborted', 'JobCancelled']]);
   });
 
+  it('stops a job whose lease another worker took over, and writes nothing for it', async () => {
+    const worker = await startWorker({ leaseSeconds: 2 });
+    const job = await enqueue('fixture.block', {});
+    await waitFor(async () => (await events(job.id)).length > 0, { what: 'the handler to start' });
+    // As if this worker had stalled and another had recovered and claimed the job.
+    await tdb.pool.query(`UPDATE jobs SET locked_by = 'someone-else' WHERE id = $1`, [job.id]);
+    await waitFor(async () => (await events(job.id)).some((e) => e.detail === 'LeaseLost'), { what: 'the handler to see LeaseLost' });
+    await waitFor(() => !worker.runningJobIds.includes(job.id), { what: 'the worker to let go of the job' });
+    const after = await queue.get(job.id);
+    assert.equal(after.state, 'running');
+    assert.equal(after.lockedBy, 'someone-else');
+    await tdb.pool.query(`UPDATE jobs SET state = 'cancelled', locked_by = NULL, lease_expires_at = NULL, finished_at = now() WHERE id = $1`, [job.id]);
+  });
+
   it('retries a failing job while attempts remain, then fails it with the error', async () => {
     await startWorker();
     const job = await enqueue('fixture.fail', { message: 'disk full' });

@@ -5,6 +5,7 @@
 // and must never mark a job finished while its handler may still be running.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { EventBus } from '../infra/bus/bus.ts';
 import { JobCancelled, LeaseLost, WorkerShutdown, type AbortReason } from './abort.ts';
@@ -70,6 +71,8 @@ export class Worker {
   readonly #recoverIntervalMs: number;
   readonly #running = new Map<string, Active>();
   readonly #handedBack: string[] = [];
+  /** Cancels notified for jobs not (yet) running here: a claim's result may arrive after the notification. */
+  readonly #recentCancels = new Map<string, number>();
   #phase: Phase = 'new';
   #listener: Listener | undefined;
   #pollTimer: NodeJS.Timeout | undefined;
@@ -77,7 +80,7 @@ export class Worker {
   #tick: Promise<void> | undefined;
   #tickAgain = false;
   #heartbeating = false;
-  #lastRecoverAt = 0;
+  #lastRecoverAt = -Infinity;
   #stopped: Promise<StopReport> | undefined;
 
   constructor(opts: WorkerOptions) {
@@ -102,15 +105,20 @@ export class Worker {
   async start(): Promise<void> {
     if (this.#phase !== 'new') throw new Error(`worker ${this.id} was already started`);
     this.#phase = 'running';
-    this.#listener = await listen({
-      pool: this.#pool,
-      logger: this.#logger,
-      handlers: {
-        [WAKE_CHANNEL]: () => this.#kick(),
-        [CANCEL_CHANNEL]: (jobId) => this.#abort(jobId, new JobCancelled()),
-      },
-      onConnected: () => this.#kick(),
-    });
+    try {
+      this.#listener = await listen({
+        pool: this.#pool,
+        logger: this.#logger,
+        handlers: {
+          [WAKE_CHANNEL]: () => this.#kick(),
+          [CANCEL_CHANNEL]: (jobId) => this.#onCancelNotified(jobId),
+        },
+        onConnected: () => this.#kick(),
+      });
+    } catch (err) {
+      this.#phase = 'stopped';
+      throw new Error(`job worker ${this.id} cannot listen for notifications: ${(err as Error).message}`, { cause: err });
+    }
     this.#pollTimer = setInterval(() => this.#kick(), this.#pollIntervalMs);
     this.#heartbeatTimer = setInterval(() => void this.#heartbeat(), (this.#leaseSeconds * 1000) / 3);
     this.#kick();
@@ -179,6 +187,7 @@ export class Worker {
       if (await this.#recoverIfDue()) this.#tickAgain = true;
       const free = this.#concurrency - this.#running.size;
       if (free <= 0 || this.#phase !== 'running') return;
+      const sentAt = performance.now();
       const jobs = await claimJobs({
         db: this.#pool,
         workerId: this.id,
@@ -186,13 +195,13 @@ export class Worker {
         limit: free,
         leaseSeconds: this.#leaseSeconds,
       });
-      for (const job of jobs) this.#launch(job);
+      for (const job of jobs) this.#launch(job, sentAt + this.#leaseSeconds * 1000);
     } while (this.#tickAgain && this.#phase === 'running');
   }
 
   async #recoverIfDue(): Promise<boolean> {
-    if (Date.now() - this.#lastRecoverAt < this.#recoverIntervalMs) return false;
-    this.#lastRecoverAt = Date.now();
+    if (performance.now() - this.#lastRecoverAt < this.#recoverIntervalMs) return false;
+    this.#lastRecoverAt = performance.now();
     const recovered = await recoverExpiredJobs({ db: this.#pool, bus: this.#bus, logger: this.#logger });
     for (const job of recovered) {
       this.#logger.warn({ jobId: job.id, type: job.type, state: job.state, reason: job.lastError }, 'recovered job of a dead worker');
@@ -200,10 +209,10 @@ export class Worker {
     return recovered.some((j) => j.state === 'queued');
   }
 
-  #launch(job: Job): void {
+  #launch(job: Job, leaseUntil: number): void {
     const controller = new AbortController();
-    if (job.cancelRequestedAt) controller.abort(new JobCancelled());
-    const active: Active = { job, controller, leaseUntil: Date.now() + this.#leaseSeconds * 1000, done: Promise.resolve() };
+    if (job.cancelRequestedAt || this.#recentCancels.has(job.id)) controller.abort(new JobCancelled());
+    const active: Active = { job, controller, leaseUntil, done: Promise.resolve() };
     this.#running.set(job.id, active);
     active.done = this.#execute(active)
       .catch((err: unknown) => this.#logger.error({ err, jobId: job.id }, 'job bookkeeping failed; its lease will expire'))
@@ -242,16 +251,31 @@ export class Worker {
     }
   }
 
+  #onCancelNotified(jobId: string): void {
+    if (this.#running.has(jobId)) return this.#abort(jobId, new JobCancelled());
+    const now = performance.now();
+    for (const [id, at] of this.#recentCancels) if (now - at > 60_000) this.#recentCancels.delete(id);
+    this.#recentCancels.set(jobId, now);
+  }
+
   #abort(jobId: string, reason: AbortReason): void {
     const active = this.#running.get(jobId);
     if (active && !active.controller.signal.aborted) active.controller.abort(reason);
   }
 
+  /**
+   * Every lease/3: renews the leases, and stops any job whose lease this worker could not renew in time
+   * (a failing or hanging database) — past it another worker may already run the job, so ours must stop.
+   */
   async #heartbeat(): Promise<void> {
+    const now = performance.now();
+    for (const a of this.#running.values()) {
+      if (now >= a.leaseUntil) this.#abort(a.job.id, new LeaseLost(`could not renew it within ${this.#leaseSeconds}s`));
+    }
     if (this.#heartbeating || this.#running.size === 0) return;
     this.#heartbeating = true;
     const renewing = [...this.#running.values()];
-    const sentAt = Date.now();
+    const sentAt = performance.now();
     try {
       const result = await renewLeases({
         db: this.#pool,
@@ -264,10 +288,6 @@ export class Worker {
       for (const id of result.lost) this.#abort(id, new LeaseLost('the job was recovered by another worker'));
     } catch (err) {
       this.#logger.warn({ err, workerId: this.id }, 'job heartbeat failed');
-      // Past its lease another worker may already run the job: stop ours rather than run it twice.
-      for (const a of renewing) {
-        if (Date.now() >= a.leaseUntil) this.#abort(a.job.id, new LeaseLost(`could not renew it for ${this.#leaseSeconds}s`));
-      }
     } finally {
       this.#heartbeating = false;
     }

@@ -24,7 +24,7 @@ const line = (level: string) => (obj: object, msg: string) =>
   process.stderr.write(JSON.stringify({ level, worker: values.id, msg, ...obj, err: String((obj as { err?: unknown }).err ?? '') }) + '\n');
 const logger: QueueLogger = { info: line('info'), warn: line('warn'), error: line('error') };
 
-const database = connectDatabase(values.url, { max: 8 });
+const database = connectDatabase(values.url, { max: 4 });
 const worker = new Worker({
   pool: database.pool,
   bus: new MemoryBus(),
