@@ -6,6 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import Dockerode from 'dockerode';
 import { Invalid } from '../../core/errors.ts';
 import { DNS_LABEL } from '../../core/names.ts';
+import { buildImage, type BuildImageOptions, type BuiltImage } from './build.ts';
 import { DockerNotFound, DockerUnavailable, UnmanagedObject, isLostRace, isNotFound, toDockerError } from './errors.ts';
 import { LabelScheme, type Labels } from './labels.ts';
 import { networkCreateOptions, networkDrift, type EnsureNetworkResult, type NetworkSpec } from './networks.ts';
@@ -181,6 +182,11 @@ export class DockerGateway {
       if (isNotFound(err)) return undefined;
       throw err;
     }
+  }
+
+  /** Builds an image from a context directory (build.ts); returns its ID for Swarm to use without a registry. */
+  buildImage(options: BuildImageOptions): Promise<BuiltImage> {
+    return buildImage(this.docker, this.labels, options);
   }
 
   // ---- services ----

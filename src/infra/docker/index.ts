@@ -5,6 +5,8 @@ export type {
   EventsOptions, ServiceLogsOptions, SwarmState,
 } from './gateway-types.ts';
 export { DockerError, DockerNotFound, DockerUnavailable, UnmanagedObject, isNotFound } from './errors.ts';
+export type { BuildImageOptions, BuildLimits, BuiltImage } from './build.ts';
+export { BuildCancelled, BuildFailed } from './build-errors.ts';
 export { LabelScheme, type Labels } from './labels.ts';
 export { PLATFORM_NETWORKS, type EnsureNetworkResult, type NetworkSpec } from './networks.ts';
 export { normaliseServiceSpec, serviceSpecDifferences, type ContainerSpec, type ServiceSpec, type TaskTemplate, type UpdateConfig } from './service-spec.ts';
