@@ -8,6 +8,7 @@ import { Invalid } from '../../core/errors.ts';
 import { DNS_LABEL } from '../../core/names.ts';
 import { buildImage, type BuildImageOptions, type BuiltImage } from './build.ts';
 import { DockerNotFound, DockerUnavailable, UnmanagedObject, isLostRace, isNotFound, toDockerError } from './errors.ts';
+import { ImageStore, type PruneImagesOptions, type PruneImagesResult, type ServiceImage } from './images.ts';
 import { LabelScheme, type Labels } from './labels.ts';
 import { networkCreateOptions, networkDrift, type EnsureNetworkResult, type NetworkSpec } from './networks.ts';
 import { serviceSpecDifferences, type ServiceSpec } from './service-spec.ts';
@@ -61,10 +62,12 @@ function unixSeconds(instant: Date | number): number {
 export class DockerGateway {
   private readonly docker: Dockerode;
   readonly labels: LabelScheme;
+  private readonly images: ImageStore;
 
   constructor(options: DockerGatewayOptions) {
     this.docker = new Dockerode({ socketPath: options.socketPath });
     this.labels = new LabelScheme(options.labelPrefix);
+    this.images = new ImageStore(this.docker, this.labels);
   }
 
   // ---- health and Swarm ----
@@ -187,6 +190,16 @@ export class DockerGateway {
   /** Builds an image from a context directory (build.ts); returns its ID for Swarm to use without a registry. */
   buildImage(options: BuildImageOptions): Promise<BuiltImage> {
     return buildImage(this.docker, this.labels, options);
+  }
+
+  /** The service's Berth-built images, newest first. */
+  listServiceImages(serviceId: string): Promise<ServiceImage[]> {
+    return this.images.listServiceImages(serviceId);
+  }
+
+  /** Keeps the service's newest N images (default 5); removes older ones nothing uses. */
+  pruneServiceImages(options: PruneImagesOptions): Promise<PruneImagesResult> {
+    return this.images.pruneServiceImages(options);
   }
 
   // ---- services ----

@@ -7,6 +7,7 @@ export type {
 export { DockerError, DockerNotFound, DockerUnavailable, UnmanagedObject, isNotFound } from './errors.ts';
 export type { BuildImageOptions, BuildLimits, BuiltImage } from './build.ts';
 export { BuildCancelled, BuildFailed } from './build-errors.ts';
+export { DEFAULT_IMAGES_KEPT, planImageRetention, type PruneImagesOptions, type PruneImagesResult, type ServiceImage } from './images.ts';
 export { LabelScheme, type Labels } from './labels.ts';
 export { PLATFORM_NETWORKS, type EnsureNetworkResult, type NetworkSpec } from './networks.ts';
 export { normaliseServiceSpec, serviceSpecDifferences, type ContainerSpec, type ServiceSpec, type TaskTemplate, type UpdateConfig } from './service-spec.ts';
