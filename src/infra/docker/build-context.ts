@@ -1,6 +1,7 @@
 // The build context as a tar stream for the Engine API: the context directory minus what .dockerignore
-// excludes (Docker's own rule: the Dockerfile and .dockerignore are always sent). Symlinks are sent as
-// symlinks, never followed. Must never read outside the context directory.
+// excludes (Docker's own rule: the Dockerfile and .dockerignore are always sent). Berth's working copy
+// keeps git metadata in `.git`; it is left out unless .dockerignore re-includes it (`!.git`). Symlinks
+// are sent as symlinks, never followed. Must never read outside the context directory.
 import { lstatSync } from 'node:fs';
 import { lstat, readFile } from 'node:fs/promises';
 import { isAbsolute, join, posix, relative } from 'node:path';
@@ -42,7 +43,8 @@ export async function packBuildContext(options: BuildContextOptions): Promise<No
   const stat = await lstat(join(options.contextDir, dockerfile)).catch(() => undefined);
   if (!stat?.isFile()) throw new Invalid([{ path: 'dockerfile', message: `${dockerfile} is not a file in the build context` }]);
 
-  const patterns = await readIgnorePatterns(options.contextDir);
+  // First, so a user's `!.git` (later patterns win) can bring it back.
+  const patterns = ['.git', ...(await readIgnorePatterns(options.contextDir))];
   // The package is CommonJS; `.default` is the factory both at run time and in its types.
   const rules = dockerignore.default().add(patterns);
   const hasExceptions = patterns.some((pattern) => pattern.startsWith('!'));
