@@ -146,6 +146,26 @@ describe('DockerGateway.buildImage', () => {
     assert.equal(await runOnce(imageId, ['ls', '-A', '/srv']), ['.dockerignore', 'Dockerfile', 'server.mjs'].join('\n'));
   });
 
+  it('gives an image ID Swarm runs without a registry', async () => {
+    const name = `bt-${run}-built`;
+    try {
+      await gateway.ensureService({
+        Name: name,
+        Labels: { 'berth.test': 'true' },
+        TaskTemplate: { ContainerSpec: { Image: imageId, Command: ['node', '-e', 'console.log(1); setTimeout(() => {}, 600000)'] } },
+        Mode: { Replicated: { Replicas: 1 } },
+      });
+      let state = '';
+      for (let i = 0; i < 150 && state !== 'running'; i++) {
+        state = (await gateway.serviceTasks(name))[0]?.state ?? '';
+        if (state !== 'running') await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      assert.equal(state, 'running');
+    } finally {
+      await gateway.removeService(name);
+    }
+  });
+
   it('reuses the layer cache for the same context', async () => {
     const build = options(source, { tag: `berth-test/${serviceId}:d1-again` });
     const result = await timed('cached build', () => gateway.buildImage(build));
@@ -185,6 +205,15 @@ describe('DockerGateway.buildImage', () => {
     const err = await rejection(gateway.buildImage(build));
     console.log(`# cancelled build returned ${Math.round(performance.now() - started)} ms after it started`);
     assert.ok(err instanceof BuildCancelled, String(err));
+    const containers = await engine.listContainers({ all: true });
+    assert.deepEqual(containers.filter((c) => c.Command.includes(`sleeping-${run}`)).map((c) => c.Id), []);
+  });
+
+  it('stops a build at its own timeout', async () => {
+    const build = options(await fetchBranch('slow'), { tag: `berth-test/${serviceId}:slow`, timeoutMs: 1500, noCache: true });
+    const err = await rejection(gateway.buildImage(build));
+    assert.ok(err instanceof BuildCancelled, String(err));
+    assert.equal(err.message, 'image build timed out after 2 s');
     const containers = await engine.listContainers({ all: true });
     assert.deepEqual(containers.filter((c) => c.Command.includes(`sleeping-${run}`)).map((c) => c.Id), []);
   });

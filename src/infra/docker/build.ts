@@ -112,9 +112,14 @@ export function buildQuery(options: BuildImageOptions, labels: Labels, session?:
   };
 }
 
-function combinedSignal(options: BuildImageOptions): AbortSignal | undefined {
-  const signals = [options.signal, options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined].filter((s): s is AbortSignal => !!s);
+function combinedSignal(options: BuildImageOptions, timeout: AbortSignal | undefined): AbortSignal | undefined {
+  const signals = [options.signal, timeout].filter((s): s is AbortSignal => !!s);
   return signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+}
+
+function cancelled(options: BuildImageOptions, timeout: AbortSignal | undefined, cause?: unknown): BuildCancelled {
+  const message = timeout?.aborted ? `image build timed out after ${Math.round((options.timeoutMs ?? 0) / 1000)} s` : 'image build cancelled';
+  return new BuildCancelled(message, { cause });
 }
 
 function dialBuild(docker: Dockerode, query: Record<string, unknown>, context: NodeJS.ReadableStream, signal?: AbortSignal): Promise<NodeJS.ReadableStream> {
@@ -171,7 +176,8 @@ export async function buildImage(docker: Dockerode, scheme: LabelScheme, options
   validate(options);
   const labels = scheme.stamp(options.labels);
   const secrets = Object.entries(options.secrets ?? {});
-  const signal = combinedSignal(options);
+  const timeout = options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined;
+  const signal = combinedSignal(options, timeout);
   const progress = new BuildProgress(options.onLine);
   const context = await packBuildContext({ contextDir: options.contextDir, dockerfile: options.dockerfile ?? 'Dockerfile' });
   let session: BuildSession | undefined;
@@ -181,7 +187,7 @@ export async function buildImage(docker: Dockerode, scheme: LabelScheme, options
       progress.text('build secrets given: building with BuildKit (the engine applies no CPU/memory caps to it)\n');
     }
     const body = await dialBuild(docker, buildQuery(options, labels, session?.id), context, signal).catch((err: unknown) => {
-      if (signal?.aborted) throw new BuildCancelled('image build cancelled', { cause: err });
+      if (signal?.aborted) throw cancelled(options, timeout, err);
       const failure = err as { statusCode?: number; json?: { message?: string } };
       if (failure.statusCode === 400) throw new BuildFailed(failure.json?.message ?? String(err), progress.lastLines, undefined, { cause: err });
       throw toDockerError('image.build', err);
@@ -191,7 +197,7 @@ export async function buildImage(docker: Dockerode, scheme: LabelScheme, options
     });
     if (signal?.aborted) {
       await ensureStepStopped(docker, progress.stepContainer);
-      throw new BuildCancelled('image build cancelled');
+      throw cancelled(options, timeout);
     }
     const { imageId } = progress.finish();
     return { imageId: imageId ?? (await imageIdOf(docker, options.tag)), builder: session ? 'buildkit' : 'classic', limitsApplied: !session };

@@ -135,8 +135,9 @@ export class GitGateway {
 
 async function writeDeployKey(dir: string, key: string): Promise<string> {
   const file = join(dir, 'id');
-  // ssh refuses a key file without its final newline ("invalid format").
-  await writeFile(file, key.endsWith('\n') ? key : `${key}\n`, { mode: 0o600, flag: 'wx' });
+  // ssh refuses a key file with CRLF line ends or without its final newline ("invalid format").
+  const text = key.replace(/\r\n/g, '\n');
+  await writeFile(file, text.endsWith('\n') ? text : `${text}\n`, { mode: 0o600, flag: 'wx' });
   await chmod(file, 0o600);
   return file;
 }
