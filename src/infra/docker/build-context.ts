@@ -3,8 +3,8 @@
 // keeps git metadata in `.git`; it is left out unless .dockerignore re-includes it (`!.git`). Symlinks
 // are sent as symlinks, never followed. Must never read outside the context directory.
 import { lstatSync } from 'node:fs';
-import { lstat, readFile } from 'node:fs/promises';
-import { isAbsolute, join, posix, relative } from 'node:path';
+import { lstat, readFile, realpath } from 'node:fs/promises';
+import { isAbsolute, join, posix, relative, sep } from 'node:path';
 import dockerignore from '@balena/dockerignore';
 import tarFs from 'tar-fs';
 import { Invalid } from '../../core/errors.ts';
@@ -14,6 +14,19 @@ export interface BuildContextOptions {
   contextDir: string;
   /** The Dockerfile, relative to the context directory. */
   dockerfile: string;
+  /**
+   * The directory the context must really lie in (e.g. the fetched working copy, when the context is a
+   * subdirectory of it): a repository's symlinked directory must not make the context a host path.
+   */
+  sourceRoot?: string;
+}
+
+/** The context's real path (symlinks resolved) must be `sourceRoot` or below it. */
+async function assertInsideSource(contextDir: string, sourceRoot: string): Promise<void> {
+  const [real, root] = await Promise.all([realpath(contextDir), realpath(sourceRoot)]);
+  if (real !== root && !real.startsWith(root + sep)) {
+    throw new Invalid([{ path: 'contextDir', message: 'the build context leads outside the source (through a symlink)' }]);
+  }
 }
 
 /** The .dockerignore patterns (comments and blank lines dropped), or none. */
@@ -38,6 +51,7 @@ export async function packBuildContext(options: BuildContextOptions): Promise<No
   if (!isAbsolute(options.contextDir) || !(await lstat(options.contextDir)).isDirectory()) {
     throw new Invalid([{ path: 'contextDir', message: 'expected an absolute path to a directory' }]);
   }
+  if (options.sourceRoot) await assertInsideSource(options.contextDir, options.sourceRoot);
   assertRelativeInside('dockerfile', options.dockerfile);
   const dockerfile = posix.normalize(options.dockerfile);
   const stat = await lstat(join(options.contextDir, dockerfile)).catch(() => undefined);

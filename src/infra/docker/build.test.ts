@@ -94,7 +94,7 @@ describe('BuildkitTrace', () => {
 
 describe('packBuildContext', () => {
   /** The tar's member names (symlinks marked "-> target"), read without extracting anything. */
-  async function packed(dir: string, dockerfile = 'Dockerfile'): Promise<string[]> {
+  async function packed(dir: string, dockerfile = 'Dockerfile', sourceRoot?: string): Promise<string[]> {
     const names: string[] = [];
     const list = tarFs.extract(mkdtempSync(join(root, 'out-')), {
       ignore: (_name: string, header?: { name: string; type: string; linkname?: string }) => {
@@ -102,7 +102,7 @@ describe('packBuildContext', () => {
         return true;
       },
     } as tarFs.ExtractOptions);
-    await pipeline(await packBuildContext({ contextDir: dir, dockerfile }), list);
+    await pipeline(await packBuildContext({ contextDir: dir, dockerfile, sourceRoot }), list);
     return names.sort();
   }
 
@@ -115,6 +115,18 @@ describe('packBuildContext', () => {
     symlinkSync('/etc/passwd', join(dir, 'passwd-link'));
     writeFileSync(join(dir, '.dockerignore'), '# comment\ndocs\n!docs/keep.md\n*.log\nDockerfile\n');
     assert.deepEqual(await packed(dir), ['.dockerignore', 'Dockerfile', 'docs/keep.md', 'passwd-link -> /etc/passwd', 'src/app.js']);
+  });
+
+  it('refuses a context that a symlinked directory leads out of the source', async () => {
+    const source = mkdtempSync(join(root, 'src-'));
+    const outside = mkdtempSync(join(root, 'host-'));
+    mkdirSync(join(outside, 'ssl'));
+    writeFileSync(join(outside, 'ssl', 'Dockerfile'), 'FROM x\n');
+    symlinkSync(outside, join(source, 'a'));
+    await assert.rejects(packBuildContext({ contextDir: join(source, 'a', 'ssl'), dockerfile: 'Dockerfile', sourceRoot: source }), Invalid);
+    mkdirSync(join(source, 'app'));
+    writeFileSync(join(source, 'app', 'Dockerfile'), 'FROM x\n');
+    assert.deepEqual(await packed(join(source, 'app'), 'Dockerfile', source), ['Dockerfile']);
   });
 
   it('refuses a Dockerfile outside the context or missing', async () => {

@@ -30,6 +30,8 @@ export interface BuildLimits {
 export interface BuildImageOptions {
   /** Absolute path of the build context (e.g. a fetched working copy or its subdirectory). */
   contextDir: string;
+  /** The directory the context must really lie in, e.g. the working copy when the context is a subdirectory. */
+  sourceRoot?: string;
   /** Relative to the context (default `Dockerfile`). */
   dockerfile?: string;
   /** Visible in the image history: never put a secret here (use `secrets`). */
@@ -179,7 +181,7 @@ export async function buildImage(docker: Dockerode, scheme: LabelScheme, options
   const timeout = options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined;
   const signal = combinedSignal(options, timeout);
   const progress = new BuildProgress(options.onLine);
-  const context = await packBuildContext({ contextDir: options.contextDir, dockerfile: options.dockerfile ?? 'Dockerfile' });
+  const context = await packBuildContext({ contextDir: options.contextDir, dockerfile: options.dockerfile ?? 'Dockerfile', sourceRoot: options.sourceRoot });
   let session: BuildSession | undefined;
   try {
     if (secrets.length > 0) {
