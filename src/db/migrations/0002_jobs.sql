@@ -25,6 +25,9 @@ CREATE TABLE jobs (
   created_at timestamptz NOT NULL DEFAULT now(),
   started_at timestamptz,
   finished_at timestamptz,
+  -- +1 on every state change. job.state events carry it, since the bus may deliver a job's events out of
+  -- order (enqueued in one replica, claimed in another): consumers keep the highest version.
+  state_version integer NOT NULL DEFAULT 1,
   CHECK ((state = 'running') = (locked_by IS NOT NULL AND lease_expires_at IS NOT NULL)),
   CHECK ((state IN ('succeeded', 'failed', 'cancelled')) = (finished_at IS NOT NULL))
 );

@@ -27,6 +27,7 @@ export const jobs = pgTable('jobs', {
   createdAt: ts('created_at').notNull().defaultNow(),
   startedAt: ts('started_at'),
   finishedAt: ts('finished_at'),
+  stateVersion: integer('state_version').notNull().default(1),
 });
 
 export const jobLogs = pgTable(
