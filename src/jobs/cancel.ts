@@ -24,7 +24,8 @@ export async function cancelJob(opts: CancelOptions): Promise<CancelResult> {
        state = CASE WHEN state = 'queued' THEN 'cancelled' ELSE state END,
        finished_at = CASE WHEN state = 'queued' THEN now() ELSE finished_at END,
        last_error = CASE WHEN state = 'queued' THEN 'cancelled before it started' ELSE last_error END,
-       cancel_requested_at = coalesce(cancel_requested_at, now())
+       cancel_requested_at = coalesce(cancel_requested_at, now()),
+       state_version = CASE WHEN state = 'queued' THEN state_version + 1 ELSE state_version END
      WHERE id = $1 AND state IN ('queued', 'running')
      RETURNING ${JOB_COLUMNS}`,
     [opts.jobId],

@@ -37,7 +37,8 @@ UPDATE jobs SET
   attempts = jobs.attempts + 1,
   locked_by = $1,
   lease_expires_at = now() + make_interval(secs => $4),
-  started_at = now()
+  started_at = now(),
+  state_version = jobs.state_version + 1
 FROM picked
 WHERE jobs.id = picked.id
 RETURNING ${JOB_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1jobs.$2')}`;

@@ -24,7 +24,7 @@ export function retryDelaySeconds(attempt: number): number {
 }
 
 const FENCE = `WHERE id = $1 AND locked_by = $2 AND attempts = $3 AND state = 'running' RETURNING ${JOB_COLUMNS}`;
-const RELEASE = `locked_by = NULL, lease_expires_at = NULL`;
+const RELEASE = `locked_by = NULL, lease_expires_at = NULL, state_version = state_version + 1`;
 
 const SQL: Record<Outcome['kind'], string> = {
   succeeded: `UPDATE jobs SET state = 'succeeded', result = $4::jsonb, finished_at = now(), ${RELEASE} ${FENCE}`,

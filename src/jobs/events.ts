@@ -15,6 +15,11 @@ export interface JobStateEvent {
   type: string;
   serviceId: string | null;
   state: JobState;
+  /**
+   * 1 when queued, +1 on every state change. Events can arrive out of order (a job enqueued in one replica
+   * and claimed in another): a consumer keeps, per job, the event with the highest version.
+   */
+  version: number;
   reason?: string;
 }
 
@@ -30,8 +35,12 @@ export interface Publisher {
   logger?: QueueLogger;
 }
 
-export async function publishJobState(p: Publisher, job: Pick<Job, 'id' | 'type' | 'serviceId' | 'state'>, reason?: string | null): Promise<void> {
-  const event: JobStateEvent = { jobId: job.id, type: job.type, serviceId: job.serviceId, state: job.state };
+export async function publishJobState(
+  p: Publisher,
+  job: Pick<Job, 'id' | 'type' | 'serviceId' | 'state' | 'stateVersion'>,
+  reason?: string | null,
+): Promise<void> {
+  const event: JobStateEvent = { jobId: job.id, type: job.type, serviceId: job.serviceId, state: job.state, version: job.stateVersion };
   if (reason) event.reason = reason;
   await publishSafely(p, JOB_STATE_TOPIC, event);
 }

@@ -102,7 +102,7 @@ describe('enqueue', () => {
     const job = await enqueue({ serviceId: S2 });
     await new Promise((r) => setImmediate(r));
     await off();
-    assert.deepEqual(seen, [{ jobId: job.id, type: 'test.deploy', serviceId: S2, state: 'queued' }]);
+    assert.deepEqual(seen, [{ jobId: job.id, type: 'test.deploy', serviceId: S2, state: 'queued', version: 1 }]);
   });
 
   it('refuses (through JobQueue) a type no worker registry knows', async () => {

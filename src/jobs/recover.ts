@@ -24,7 +24,8 @@ UPDATE jobs SET
   last_error = 'worker ' || locked_by || ' stopped responding (lease expired at '
     || to_char(lease_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || ')',
   locked_by = NULL,
-  lease_expires_at = NULL
+  lease_expires_at = NULL,
+  state_version = jobs.state_version + 1
 FROM expired
 WHERE jobs.id = expired.id
 RETURNING ${JOB_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1jobs.$2')}`;

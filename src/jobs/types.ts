@@ -27,6 +27,8 @@ export interface Job {
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** +1 on every state change: orders a job's state events, which the bus may deliver out of order. */
+  stateVersion: number;
 }
 
 /** What a handler gets besides its payload. The lease heartbeat is automatic. */
@@ -72,12 +74,13 @@ export interface JobRowSql {
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
+  state_version: number;
 }
 
 /** The column list every RETURNING uses (seq is internal ordering, not part of a Job). */
 export const JOB_COLUMNS = `id, type, payload, service_id, org_id, state, attempts, max_attempts, run_at,
   timeout_seconds, locked_by, lease_expires_at, last_error, result, cancel_requested_at, created_at,
-  started_at, finished_at`;
+  started_at, finished_at, state_version`;
 
 export function toJob(r: JobRowSql): Job {
   return {
@@ -99,6 +102,7 @@ export function toJob(r: JobRowSql): Job {
     createdAt: r.created_at,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
+    stateVersion: r.state_version,
   };
 }
 

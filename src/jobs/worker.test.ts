@@ -90,11 +90,11 @@ describe('Worker', () => {
     assert.deepEqual((await queue.logs(job.id)).map((l) => l.line), ['echo hi']);
     await waitFor(() => seen.some((e) => e.jobId === job.id && e.state === 'succeeded'), { what: 'the succeeded event' });
     await off();
-    assert.deepEqual(
-      seen.filter((e) => e.jobId === job.id).map((e) => e.state),
-      ['queued', 'running', 'succeeded'],
-    );
-    assert.deepEqual(seen[0], { jobId: job.id, type: 'test.echo', serviceId: S1, state: 'queued' });
+    // The enqueuer and the worker publish independently, so arrival order is not promised; `version` orders them.
+    const mine = seen.filter((e) => e.jobId === job.id).sort((a, b) => a.version - b.version);
+    assert.deepEqual(mine.map((e) => [e.state, e.version]), [['queued', 1], ['running', 2], ['succeeded', 3]]);
+    assert.deepEqual(mine[0], { jobId: job.id, type: 'test.echo', serviceId: S1, state: 'queued', version: 1 });
+    assert.equal(done.stateVersion, 3);
   });
 
   it('runs jobs of different services in parallel up to its concurrency', async () => {
