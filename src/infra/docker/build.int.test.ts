@@ -152,7 +152,7 @@ describe('DockerGateway.buildImage', () => {
       await gateway.ensureService({
         Name: name,
         Labels: { 'berth.test': 'true' },
-        TaskTemplate: { ContainerSpec: { Image: imageId, Command: ['node', '-e', 'console.log(1); setTimeout(() => {}, 600000)'] } },
+        TaskTemplate: { ContainerSpec: { Image: imageId, Command: ['node', '-e', 'console.log(1); setTimeout(() => {}, 600000)'], StopGracePeriod: 1e9 } },
         Mode: { Replicated: { Replicas: 1 } },
       });
       let state = '';
@@ -163,6 +163,12 @@ describe('DockerGateway.buildImage', () => {
       assert.equal(state, 'running');
     } finally {
       await gateway.removeService(name);
+      // The task's container goes a moment later; the image can only be removed after it.
+      for (let i = 0; i < 100; i++) {
+        const left = await engine.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.name=${name}`] } });
+        if (left.length === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
     }
   });
 
