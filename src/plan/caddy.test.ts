@@ -1,0 +1,135 @@
+// renderCaddyConfig: the exact JSON Caddy 2.6.2 receives (key order included), and config comparison.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { canonicalJson, renderCaddyConfig, sameCaddyConfig } from './caddy.ts';
+import { planRoutes } from './routes.ts';
+import { SAMPLE_DOMAINS } from './routes.fixtures.ts';
+
+const RESOLVER = 'udp/172.18.0.1:5300';
+const ADMIN = { listen: 'unix//run/caddy/admin.sock', origins: ['localhost'], config: { persist: false } };
+const NOT_FOUND = { handler: 'static_response', status_code: 404, body: 'Not Found\n' };
+
+/** The literal reverse_proxy handler for one upstream (written out, not built by the code under test). */
+function proxy(name: string, port: string) {
+  return {
+    handler: 'reverse_proxy',
+    dynamic_upstreams: { source: 'a', name, port, refresh: '1s', resolver: { addresses: [RESOLVER] } },
+    load_balancing: { try_duration: '5s', try_interval: '250ms' },
+    health_checks: { passive: { fail_duration: '5s', max_fails: 1 } },
+    transport: { protocol: 'http', dial_timeout: '2s' },
+  };
+}
+
+function server(routes: unknown[]) {
+  return { admin: ADMIN, apps: { http: { servers: { berth: { listen: [':80'], automatic_https: { disable: true }, routes } } } } };
+}
+
+const exact = (actual: unknown, expected: unknown) => assert.equal(JSON.stringify(actual, null, 2), JSON.stringify(expected, null, 2));
+
+describe('renderCaddyConfig', () => {
+  it('renders an empty table as the admin socket plus a 404 for every request', () => {
+    exact(renderCaddyConfig(planRoutes({ domains: [] }), { resolver: RESOLVER }), server([{ handle: [NOT_FOUND] }]));
+  });
+
+  it('renders the sample table exactly', () => {
+    const table = planRoutes({ domains: SAMPLE_DOMAINS, acmeChallengeUpstream: { name: 'control.upstream.berth', port: 3000 } });
+    exact(renderCaddyConfig(table, { resolver: RESOLVER }), server([
+      { match: [{ path: ['/.well-known/acme-challenge/*'] }], handle: [proxy('control.upstream.berth.', '3000')], terminal: true },
+      {
+        match: [{ host: ['admin.example.com'] }],
+        handle: [{ handler: 'subroute', routes: [
+          {
+            handle: [
+              {
+                handler: 'authentication',
+                providers: { http_basic: {
+                  // base64 of $2a$14$uxTRhmWfRKwWBLPEwal9.upsnWbdN4Tv62eYxmFKOZZu/ByramzeG
+                  accounts: [{ username: 'ops', password: 'JDJhJDE0JHV4VFJobVdmUkt3V0JMUEV3YWw5LnVwc25XYmRONFR2NjJlWXhtRktPWlp1L0J5cmFtemVH' }],
+                  hash: { algorithm: 'bcrypt' },
+                  realm: 'restricted',
+                } },
+              },
+              proxy('web.upstream.berth.', '3000'),
+            ],
+            terminal: true,
+          },
+        ] }],
+        terminal: true,
+      },
+      {
+        match: [{ host: ['docs.example.com'] }],
+        handle: [{ handler: 'subroute', routes: [
+          {
+            match: [{ path: ['/guide', '/guide/*'] }],
+            handle: [{ handler: 'static_response', status_code: 307, headers: { Location: ['https://guide.example.net/v1{http.request.uri}'] } }],
+            terminal: true,
+          },
+          { handle: [NOT_FOUND] },
+        ] }],
+        terminal: true,
+      },
+      {
+        match: [{ host: ['old.example.com'] }],
+        handle: [{ handler: 'subroute', routes: [
+          { handle: [{ handler: 'static_response', status_code: 308, headers: { Location: ['https://shop.example.com{http.request.uri}'] } }], terminal: true },
+        ] }],
+        terminal: true,
+      },
+      {
+        match: [{ host: ['shop.example.com'] }],
+        handle: [{ handler: 'subroute', routes: [
+          { match: [{ path: ['/api/v2', '/api/v2/*'] }], handle: [proxy('api.upstream.berth.', '9090')], terminal: true },
+          { match: [{ path: ['/api', '/api/*'] }], handle: [proxy('api.upstream.berth.', '8080')], terminal: true },
+          { handle: [proxy('web.upstream.berth.', '3000')], terminal: true },
+        ] }],
+        terminal: true,
+      },
+      {
+        match: [{ host: ['www.blog.example.org'] }],
+        handle: [{ handler: 'subroute', routes: [{ handle: [proxy('web.upstream.berth.', '3000')], terminal: true }] }],
+        terminal: true,
+      },
+      {
+        match: [{ host: ['blog.example.org'] }],
+        handle: [{ handler: 'static_response', status_code: 308, headers: { Location: ['{http.request.scheme}://www.blog.example.org{http.request.uri}'] } }],
+        terminal: true,
+      },
+      {
+        match: [{ host: ['www.shop.example.com'] }],
+        handle: [{ handler: 'static_response', status_code: 308, headers: { Location: ['{http.request.scheme}://shop.example.com{http.request.uri}'] } }],
+        terminal: true,
+      },
+      { handle: [NOT_FOUND] },
+    ]));
+  });
+
+  it('puts the admin socket where it is told', () => {
+    const config = renderCaddyConfig(planRoutes({ domains: [] }), { resolver: RESOLVER, adminSocket: '/srv/proxy/admin.sock' });
+    assert.deepEqual(config.admin, { ...ADMIN, listen: 'unix//srv/proxy/admin.sock' });
+  });
+
+  it('is deterministic: the same domains in any order render the same text', () => {
+    const a = renderCaddyConfig(planRoutes({ domains: SAMPLE_DOMAINS }), { resolver: RESOLVER });
+    const b = renderCaddyConfig(planRoutes({ domains: [...SAMPLE_DOMAINS].reverse() }), { resolver: RESOLVER });
+    assert.equal(JSON.stringify(a), JSON.stringify(b));
+  });
+});
+
+describe('sameCaddyConfig', () => {
+  const rendered = renderCaddyConfig(planRoutes({ domains: SAMPLE_DOMAINS }), { resolver: RESOLVER });
+
+  it('ignores object key order (Caddy answers GET /config/ with sorted keys)', () => {
+    const running = JSON.parse(canonicalJson(rendered));
+    assert.notEqual(JSON.stringify(running), JSON.stringify(rendered));
+    assert.equal(sameCaddyConfig(running, rendered), true);
+  });
+
+  it('sees any other difference, array order included', () => {
+    assert.equal(sameCaddyConfig(null, rendered), false);
+    const other = renderCaddyConfig(planRoutes({ domains: SAMPLE_DOMAINS }), { resolver: 'udp/172.18.0.1:5301' });
+    assert.equal(sameCaddyConfig(other, rendered), false);
+    const reordered = JSON.parse(JSON.stringify(rendered));
+    reordered.apps.http.servers.berth.routes.reverse();
+    assert.equal(sameCaddyConfig(reordered, rendered), false);
+  });
+});

@@ -1,0 +1,152 @@
+// Pure renderer: a RouteTable → the complete Caddy 2 JSON config Berth loads through the admin API.
+// Upstreams are `dynamic_upstreams` (A records from Berth's DNS server, re-resolved every `refresh`), so
+// moving traffic between releases changes a DNS answer, never this config: every Caddy config change
+// resets idle keep-alive connections (TESTBED.md). Only fields Caddy 2.6.2 accepts are used.
+// Must never do I/O, read anything but its arguments, or render a value the planner did not validate.
+import { ACME_CHALLENGE_PREFIX, type BasicAuth, type HostRoutes, type Route, type RouteAction, type RouteTable, type Upstream } from './routes.ts';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** How often Caddy re-resolves an upstream name; a switch waits longer than this before draining. */
+export const CADDY_UPSTREAM_REFRESH_MS = 1000;
+
+/** Where the admin socket lives inside the proxy container (the directory is a bind mount). */
+export const CADDY_ADMIN_SOCKET = '/run/caddy/admin.sock';
+
+/** The port Caddy listens on inside its container; the published host port is the service's business. */
+export const CADDY_HTTP_PORT = 80;
+
+export interface CaddyRenderOptions {
+  /** Berth's DNS server as the proxy container reaches it: `udp/<ip>:<port>`. */
+  resolver: string;
+  /** Default CADDY_ADMIN_SOCKET. */
+  adminSocket?: string;
+}
+
+/**
+ * Retries and passive health: a task on a lost node stays in DNS for a while, so a failed dial marks
+ * that address down for a few seconds and the request is tried on another one (GETs are retried on any
+ * error, other methods only when the connection could not be made).
+ */
+const LOAD_BALANCING = { try_duration: '5s', try_interval: '250ms' } as const;
+const PASSIVE_HEALTH = { fail_duration: '5s', max_fails: 1 } as const;
+const TRANSPORT = { protocol: 'http', dial_timeout: '2s' } as const;
+
+const NOT_FOUND: JsonObject = { handler: 'static_response', status_code: 404, body: 'Not Found\n' };
+
+/** The absolute form of the name, so the resolver never tries the container's search domains. */
+function absoluteName(name: string): string {
+  return `${name}.`;
+}
+
+function reverseProxy(upstream: Upstream, options: CaddyRenderOptions): JsonObject {
+  return {
+    handler: 'reverse_proxy',
+    dynamic_upstreams: {
+      source: 'a',
+      name: absoluteName(upstream.name),
+      port: String(upstream.port),
+      refresh: `${CADDY_UPSTREAM_REFRESH_MS / 1000}s`,
+      resolver: { addresses: [options.resolver] },
+    },
+    load_balancing: { ...LOAD_BALANCING },
+    health_checks: { passive: { ...PASSIVE_HEALTH } },
+    transport: { ...TRANSPORT },
+  };
+}
+
+/** Caddy 2.6 wants the bcrypt hash base64-encoded in JSON (as `caddy hash-password` printed it up to 2.6). */
+function basicAuthentication(auth: BasicAuth): JsonObject {
+  return {
+    handler: 'authentication',
+    providers: {
+      http_basic: {
+        accounts: [{ username: auth.username, password: Buffer.from(auth.passwordHash, 'utf8').toString('base64') }],
+        hash: { algorithm: 'bcrypt' },
+        realm: 'restricted',
+      },
+    },
+  };
+}
+
+function redirectResponse(location: string, permanent: boolean): JsonObject {
+  return { handler: 'static_response', status_code: permanent ? 308 : 307, headers: { Location: [location] } };
+}
+
+function actionHandler(action: RouteAction, options: CaddyRenderOptions): JsonObject {
+  return action.kind === 'proxy'
+    ? reverseProxy(action.upstream, options)
+    : redirectResponse(`${action.to}{http.request.uri}`, action.permanent);
+}
+
+/** `/api` matches `/api` and `/api/…`, never `/apix`. */
+function pathMatcher(prefix: string): JsonObject[] | undefined {
+  return prefix === '/' ? undefined : [{ path: [prefix, `${prefix}/*`] }];
+}
+
+function hostSubroute(route: Route, options: CaddyRenderOptions): JsonObject {
+  const handle = [...(route.basicAuth ? [basicAuthentication(route.basicAuth)] : []), actionHandler(route.action, options)];
+  const match = pathMatcher(route.pathPrefix);
+  return { ...(match ? { match } : {}), handle, terminal: true };
+}
+
+function hostRoute(host: HostRoutes, options: CaddyRenderOptions): JsonObject {
+  const routes = host.routes.map((route) => hostSubroute(route, options));
+  // A host without a `/` route answers 404 itself: its route is terminal, so nothing after it runs.
+  if (!host.routes.some((route) => route.pathPrefix === '/')) routes.push({ handle: [NOT_FOUND] });
+  return { match: [{ host: [host.host] }], handle: [{ handler: 'subroute', routes }], terminal: true };
+}
+
+function serverRoutes(table: RouteTable, options: CaddyRenderOptions): JsonObject[] {
+  const routes: JsonObject[] = [];
+  if (table.acmeChallengeUpstream) {
+    routes.push({ match: [{ path: [`${ACME_CHALLENGE_PREFIX}*`] }], handle: [reverseProxy(table.acmeChallengeUpstream, options)], terminal: true });
+  }
+  for (const host of table.hosts) routes.push(hostRoute(host, options));
+  for (const redirect of table.hostRedirects) {
+    const location = `{http.request.scheme}://${redirect.toHost}{http.request.uri}`;
+    routes.push({ match: [{ host: [redirect.host] }], handle: [redirectResponse(location, true)], terminal: true });
+  }
+  // Without this, Caddy answers an unknown Host with 200 and an empty body.
+  routes.push({ handle: [NOT_FOUND] });
+  return routes;
+}
+
+/** The whole config: admin API on the unix socket, one HTTP server on :80 (TLS comes with the ACME issue). */
+export function renderCaddyConfig(table: RouteTable, options: CaddyRenderOptions): JsonObject {
+  return {
+    admin: {
+      listen: `unix/${options.adminSocket ?? CADDY_ADMIN_SOCKET}`,
+      // On a unix socket Caddy 2.6 rejects the `localhost` Host header unless origins lists it.
+      origins: ['localhost'],
+      // Berth re-pushes the whole config and keeps its own copy for restarts (infra/proxy/caddy-files.ts).
+      config: { persist: false },
+    },
+    apps: {
+      http: {
+        servers: {
+          berth: {
+            listen: [`:${CADDY_HTTP_PORT}`],
+            automatic_https: { disable: true },
+            routes: serverRoutes(table, options),
+          },
+        },
+      },
+    },
+  };
+}
+
+/** Key-sorted JSON: two configs Caddy would run identically (object key order aside) give one string. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, node: unknown) => {
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) return node;
+    const entries = Object.entries(node as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return Object.fromEntries(entries);
+  });
+}
+
+/** True when the running config (as GET /config/ returns it) is the rendered one. */
+export function sameCaddyConfig(running: unknown, rendered: unknown): boolean {
+  return canonicalJson(running) === canonicalJson(rendered);
+}
