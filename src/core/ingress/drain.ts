@@ -19,6 +19,16 @@ export interface DrainOptions {
   signal?: AbortSignal;
 }
 
+/** A pause that rejects with the signal's own reason (not a generic AbortError) when aborted. */
+export async function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, { signal });
+  } catch (err) {
+    signal?.throwIfAborted();
+    throw err;
+  }
+}
+
 /** `10.0.10.5:8080` → `10.0.10.5`. */
 export function hostOfAddress(address: string): string {
   const colon = address.lastIndexOf(':');
@@ -41,6 +51,6 @@ export async function waitForDrain(options: DrainOptions): Promise<void> {
     const busy = busyAddresses(await options.upstreams({ signal: options.signal }), ips);
     if (busy.length === 0) return;
     if (Date.now() >= deadline) throw new DrainTimeout(options.name, options.timeoutMs, busy);
-    await delay(options.pollMs ?? 100, undefined, { signal: options.signal });
+    await pause(options.pollMs ?? 100, options.signal);
   }
 }

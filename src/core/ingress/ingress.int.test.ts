@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DockerGateway, PLATFORM_NETWORKS, type ServiceSpec } from '../../infra/docker/index.ts';
 import { DnsServer } from '../../infra/dns/index.ts';
-import { proxyDnsHost } from '../../infra/proxy/index.ts';
+import { ProxyAdminError, proxyDnsHost } from '../../infra/proxy/index.ts';
 import { sameCaddyConfig } from '../../plan/caddy.ts';
 import { planRoutes } from '../../plan/routes.ts';
 import { startLoad } from './http-load.test-support.ts';
@@ -29,6 +29,8 @@ const names = { proxy: `bt-${run}-proxy`, v1: `bt-${run}-web-v1`, v2: `bt-${run}
 const upstream = `web-${run}.upstream.berth`;
 const appHost = `app-${run}.example.test`;
 const REPLICAS = 2;
+/** bcrypt of "secret" at cost 4 (cheap to check). */
+const SECRET_HASH = '$2b$04$abcdefghijklmnopqrstuu2r9OfJnfCsdneAXAGHnS4UpFFP8WIrW';
 
 const docker = new DockerGateway({ socketPath });
 let dns: DnsServer;
@@ -98,12 +100,12 @@ async function healthyIps(name: string): Promise<string[]> {
   });
 }
 
-function get(path: string, host: string): Promise<{ status: number; body: string }> {
+function get(path: string, host: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; location?: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: httpPort, path, headers: { host }, agent: false, timeout: 15_000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port: httpPort, path, headers: { ...headers, host }, agent: false, timeout: 15_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), location: res.headers.location }));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
@@ -238,5 +240,41 @@ describe('Ingress with real Caddy', () => {
     await assert.rejects(ingress.switchTo({ name: upstream, newIps: [], oldIps: ips.v2 }), /refusing to publish no addresses/);
     assert.deepEqual(dns.lookup(upstream), ips.v2);
     assert.equal((await get('/', appHost)).status, 200);
+  });
+
+  it('surfaces the admin API\'s own message when Caddy refuses a config, and keeps running the old one', async () => {
+    const running = await ingress.admin.config();
+    const bad = JSON.parse(JSON.stringify(ingress.render(routes())));
+    bad.apps.http.servers.berth.routes[0].handle[0].routes[0].handle[0].dynamic_upstreams.versions = { ipv4: true };
+    await assert.rejects(ingress.admin.load(bad), (err) => {
+      assert.ok(err instanceof ProxyAdminError, String(err));
+      assert.equal(err.statusCode, 400);
+      assert.match(err.adminMessage, /versions/);
+      return true;
+    });
+    assert.deepEqual(await ingress.admin.config(), running);
+    assert.deepEqual(await ingress.repairDrift(), { action: 'unchanged' });
+  });
+
+  it('serves basic auth, redirects and www ↔ apex as rendered', async () => {
+    const apex = `shop-${run}.example.test`;
+    const table = planRoutes({ domains: [
+      { host: appHost, upstream: { name: upstream, port: 8080 } },
+      { host: apex, upstream: { name: upstream, port: 8080 }, wwwRedirect: 'www-to-apex' },
+      { host: apex, pathPrefix: '/admin', upstream: { name: upstream, port: 8080 }, basicAuth: { username: 'ops', passwordHash: SECRET_HASH } },
+      { host: apex, pathPrefix: '/old', redirect: { to: `http://${appHost}/new`, permanent: false } },
+    ] });
+    assert.deepEqual(await ingress.applyRoutes(table), { action: 'loaded' });
+    const basic = (user: string) => ({ authorization: `Basic ${Buffer.from(user).toString('base64')}` });
+    assert.equal((await get('/admin/x', apex)).status, 401);
+    assert.equal((await get('/admin', apex, basic('ops:wrong'))).status, 401);
+    const authed = await get('/admin/x', apex, basic('ops:secret'));
+    assert.equal(authed.status, 200);
+    assert.equal((JSON.parse(authed.body) as { path: string }).path, '/admin/x', 'the full path reaches the upstream');
+    assert.equal((await get('/administrator', apex)).status, 200, '/admin does not cover /administrator');
+    const moved = await get('/old/page?q=1', apex);
+    assert.deepEqual([moved.status, moved.location], [307, `http://${appHost}/new/old/page?q=1`]);
+    const www = await get('/a?b=c', `www.${apex}`);
+    assert.deepEqual([www.status, www.location], [308, `http://${apex}/a?b=c`]);
   });
 });

@@ -5,7 +5,6 @@
 // then drain the old ones by the proxy's own request counts. A deploy never reloads the proxy.
 // Must never publish an empty address set, patch the proxy's config piecemeal, or talk to Docker or
 // Caddy other than through the gateway and the admin client.
-import { setTimeout as delay } from 'node:timers/promises';
 import { Invalid } from '../errors.ts';
 import { PLATFORM_NETWORKS, type DockerGateway, type EnsureServiceResult, type Labels, type TaskSummary } from '../../infra/docker/index.ts';
 import {
@@ -14,7 +13,7 @@ import {
 import { CADDY_UPSTREAM_REFRESH_MS, renderCaddyConfig, sameCaddyConfig, type JsonObject } from '../../plan/caddy.ts';
 import { CADDY_HTTPS_PORT, PROXY_SERVICE_NAME, planProxyService } from '../../plan/caddy-service.ts';
 import { UPSTREAM_NAME, planRoutes, type RouteTable } from '../../plan/routes.ts';
-import { waitForDrain } from './drain.ts';
+import { pause, waitForDrain } from './drain.ts';
 import { ProxyNotReady } from './errors.ts';
 
 /** What the ingress needs from Berth's DNS server (infra/dns's DnsServer is one). */
@@ -174,7 +173,7 @@ export class Ingress {
   async switchTo(options: SwitchOptions): Promise<SwitchResult> {
     const started = performance.now();
     this.publish(options.name, options.newIps);
-    await delay(CADDY_UPSTREAM_REFRESH_MS + REFRESH_MARGIN_MS, undefined, { signal: options.signal });
+    await pause(CADDY_UPSTREAM_REFRESH_MS + REFRESH_MARGIN_MS, options.signal);
     const switchMs = elapsedSince(started);
     const fresh = new Set(options.newIps);
     await waitForDrain({
@@ -198,7 +197,7 @@ export class Ingress {
       const superseded = tasks.filter((task) => task.desiredState !== 'running' && task.state === 'running');
       if (current.some((task) => task.state === 'running') && superseded.length === 0) return;
       if (Date.now() > deadline) break;
-      await delay(TASK_POLL_MS, undefined, { signal });
+      await pause(TASK_POLL_MS, signal);
     }
     const last = tasks[0];
     const why = last ? `${last.state}${last.error ? `: ${last.error}` : last.message ? `: ${last.message}` : ''}` : 'no task';

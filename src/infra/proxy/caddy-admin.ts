@@ -73,7 +73,7 @@ export class CaddyAdmin {
       } catch (err) {
         if (!(err instanceof ProxyUnavailable) || Date.now() > deadline) throw err;
       }
-      await delay(100, undefined, { signal: options.signal });
+      await delay(100).then(() => options.signal?.throwIfAborted());
     }
   }
 
@@ -83,6 +83,9 @@ export class CaddyAdmin {
     return new Promise<string>((resolve, reject) => {
       const req = request({
         socketPath: this.socketPath,
+        // A fresh connection per call: Caddy replaces its admin server on every load, so a pooled
+        // keep-alive socket may already be closed (EPIPE on the next write).
+        agent: false,
         method,
         path,
         headers: { host: 'localhost', ...(body !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}) },
