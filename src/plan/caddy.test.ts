@@ -14,9 +14,9 @@ function proxy(name: string, port: string) {
   return {
     handler: 'reverse_proxy',
     dynamic_upstreams: { source: 'a', name, port, refresh: '1s', resolver: { addresses: [RESOLVER] } },
-    load_balancing: { try_duration: '5s', try_interval: '250ms' },
+    load_balancing: { selection_policy: { policy: 'round_robin' }, try_duration: '10s', try_interval: '250ms' },
     health_checks: { passive: { fail_duration: '5s', max_fails: 1 } },
-    transport: { protocol: 'http', dial_timeout: '2s' },
+    transport: { protocol: 'http', dial_timeout: '1s' },
   };
 }
 

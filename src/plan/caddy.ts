@@ -25,13 +25,16 @@ export interface CaddyRenderOptions {
 }
 
 /**
- * Retries and passive health: a task on a lost node stays in DNS for a while, so a failed dial marks
- * that address down for a few seconds and the request is tried on another one (GETs are retried on any
- * error, other methods only when the connection could not be made).
+ * Retries and passive health: a task on a lost node stays in the answer until the control plane
+ * withdraws it, so a dial gives up after 1 s (overlay dials take milliseconds) and the request is tried
+ * again (GETs on any error, other methods only when no connection was made) for up to 10 s, on the
+ * next address in round-robin order (a random pick could choose the dead one again). Passive
+ * health marks a failing address down for 5 s; Caddy 2.6.2 forgets that mark for dynamic upstreams
+ * (measured: a dead address is picked again), so there the retries alone carry the request.
  */
-const LOAD_BALANCING = { try_duration: '5s', try_interval: '250ms' } as const;
+const LOAD_BALANCING = { selection_policy: { policy: 'round_robin' }, try_duration: '10s', try_interval: '250ms' } as const;
 const PASSIVE_HEALTH = { fail_duration: '5s', max_fails: 1 } as const;
-const TRANSPORT = { protocol: 'http', dial_timeout: '2s' } as const;
+const TRANSPORT = { protocol: 'http', dial_timeout: '1s' } as const;
 
 const NOT_FOUND: JsonObject = { handler: 'static_response', status_code: 404, body: 'Not Found\n' };
 
@@ -50,7 +53,7 @@ function reverseProxy(upstream: Upstream, options: CaddyRenderOptions): JsonObje
       refresh: `${CADDY_UPSTREAM_REFRESH_MS / 1000}s`,
       resolver: { addresses: [options.resolver] },
     },
-    load_balancing: { ...LOAD_BALANCING },
+    load_balancing: { selection_policy: { ...LOAD_BALANCING.selection_policy }, try_duration: LOAD_BALANCING.try_duration, try_interval: LOAD_BALANCING.try_interval },
     health_checks: { passive: { ...PASSIVE_HEALTH } },
     transport: { ...TRANSPORT },
   };

@@ -235,6 +235,26 @@ describe('Ingress with real Caddy', () => {
     assert.equal((JSON.parse(final.body) as { version: string }).version, 'v2');
   });
 
+  it('tolerates a dead address in the answer (node loss): retries and passive health, no failed request', async () => {
+    // v1's tasks are gone; an answer that still lists one of them is what DNS gives for a while after a node dies.
+    const dead = ips.v1[0];
+    assert.ok(dead);
+    ingress.publish(upstream, [dead, ...ips.v2]);
+    await delay(1500);
+    const latencies: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const started = performance.now();
+      const response = await get('/', appHost);
+      latencies.push(Math.round(performance.now() - started));
+      assert.equal(response.status, 200, `request ${i} after ${latencies.at(-1)} ms`);
+      assert.equal((JSON.parse(response.body) as { version: string }).version, 'v2');
+    }
+    const slow = latencies.filter((ms) => ms > 500);
+    console.log(`# dead address in the answer: 20/20 answered 200; ${slow.length} waited for a failed dial (${slow.join(', ') || '-'} ms), median ${[...latencies].sort((a, b) => a - b)[10]} ms`);
+    ingress.publish(upstream, ips.v2);
+    await delay(1500);
+  });
+
   it('never publishes an empty set', async () => {
     assert.throws(() => ingress.publish(upstream, []), /refusing to publish no addresses/);
     await assert.rejects(ingress.switchTo({ name: upstream, newIps: [], oldIps: ips.v2 }), /refusing to publish no addresses/);
