@@ -41,7 +41,7 @@ async function stop(child: ChildProcess): Promise<number | null> {
 export async function foundationBench(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'berth-bench-'));
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, BERTH_DATA_DIR: dataDir, BERTH_PORT: String(port), BERTH_HOST: '127.0.0.1', BERTH_LOG_LEVEL: 'warn', BERTH_EMBEDDED_PG_PORT: String(await freePort()) };
+  const env: NodeJS.ProcessEnv = { ...process.env, BERTH_DATA_DIR: dataDir, BERTH_PORT: String(port), BERTH_HOST: '127.0.0.1', BERTH_LOG_LEVEL: 'warn', BERTH_INGRESS: 'false', BERTH_EMBEDDED_PG_PORT: String(await freePort()) };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
   try {

@@ -99,7 +99,9 @@ describe('authorization matrix', () => {
     for (const r of orgRoutes) {
       if (r.method !== 'GET' || r.access.kind !== 'org' || !roleAllows('member', r.access.permission) || r.url.includes(':id')) continue;
       const res = await member.get(fill(r.url));
-      assert.equal(res.status, 200, `${r.method} ${r.url} → ${res.status} ${JSON.stringify(res.body)}`);
+      // Runtime logs need a live release; the service here was never deployed.
+      const expected = r.url.endsWith('/logs') ? 409 : 200;
+      assert.equal(res.status, expected, `${r.method} ${r.url} → ${res.status} ${JSON.stringify(res.body)}`);
     }
   });
 

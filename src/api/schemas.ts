@@ -31,8 +31,38 @@ export const serviceOut = z.object({
   spec: z.record(z.string(), z.unknown()),
   project: z.string(),
   environment: z.string(),
+  currentDeploymentId: z.uuid().nullable(),
   createdAt: isoDate,
   updatedAt: isoDate,
+});
+export const deploymentOut = z.object({
+  id: z.uuid(),
+  serviceId: z.uuid(),
+  status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
+  kind: z.enum(['deploy', 'rollback']),
+  trigger: z.string(),
+  reason: z.string().nullable(),
+  commitSha: z.string().nullable(),
+  commitMessage: z.string().nullable(),
+  commitAuthor: z.string().nullable(),
+  image: z.string().nullable(),
+  releaseName: z.string().nullable(),
+  rollbackOf: z.uuid().nullable(),
+  jobId: z.uuid().nullable(),
+  steps: z.record(z.string(), z.number()).describe('milliseconds per pipeline step'),
+  current: z.boolean(),
+  position: z.number().nullable().optional().describe('place in the queue while queued (1 = next)'),
+  createdAt: isoDate,
+  startedAt: isoDate.nullable(),
+  finishedAt: isoDate.nullable(),
+});
+export const domainOut = z.object({
+  id: z.uuid().nullable(),
+  host: z.string(),
+  pathPrefix: z.string(),
+  port: z.number(),
+  automatic: z.boolean(),
+  createdAt: isoDate.nullable(),
 });
 export const envVarOut = z.object({
   key: z.string(),

@@ -8,17 +8,17 @@ import pino, { type Logger } from 'pino';
 import { buildApi, type Api } from '../api/server.ts';
 import type { Config } from '../config/config.ts';
 import { ensureSetupToken } from '../core/identity/setup.ts';
-import { EnvVars } from '../core/services/env-vars.ts';
 import { connectDatabase, type Database } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import { createBus } from '../infra/bus/index.ts';
 import { loadMasterKey, SecretBox } from '../infra/crypto/secretbox.ts';
 import { DockerGateway, PLATFORM_NETWORKS } from '../infra/docker/index.ts';
 import { EmbeddedPostgres } from '../infra/postgres/embedded.ts';
-import { JobQueue, JobRegistry, type Worker } from '../jobs/index.ts';
-import { createJobsFacade } from '../jobs/facade.ts';
+import { JOB_STATE_TOPIC, type Worker } from '../jobs/index.ts';
+import { syncDeploymentsWithJobs } from '../core/deployments/deployments.ts';
 import type { AppContext } from './context.ts';
-import { gatewayProbes } from './probes.ts';
+import { composeContext } from './compose.ts';
+import type { Platform } from './platform.ts';
 
 export interface RunningServer {
   api: Api;
@@ -51,6 +51,16 @@ async function ensurePlatform(docker: DockerGateway, log: Logger): Promise<void>
   }
 }
 
+/** Starts the ingress; while Docker is not ready, retries every 10 s without failing the boot. */
+function startPlatformWithRetry(platform: Platform, log: Logger): void {
+  const attempt = () =>
+    platform.start().catch((err: unknown) => {
+      log.warn({ err: (err as Error).message }, 'ingress not started yet; retrying in 10 s');
+      setTimeout(attempt, 10_000).unref();
+    });
+  void attempt();
+}
+
 export async function startServer(config: Config, opts: { log?: Logger } = {}): Promise<RunningServer> {
   const log = opts.log ?? pino({ level: config.BERTH_LOG_LEVEL, base: { app: 'berth' } });
   mkdirSync(config.BERTH_DATA_DIR, { recursive: true, mode: 0o700 });
@@ -63,24 +73,17 @@ export async function startServer(config: Config, opts: { log?: Logger } = {}): 
 
   const bus = createBus({ redisUrl: config.REDIS_URL, onError: (err: unknown) => log.warn({ err: (err as Error)?.message }, 'event bus error') });
   const docker = new DockerGateway({ socketPath: config.BERTH_DOCKER_SOCKET });
-  const registry = new JobRegistry();
-  const queue = new JobQueue({ pool: database.pool, bus, registry, defaultTimeoutSeconds: config.BERTH_JOB_TIMEOUT_SECONDS, logger: log });
-  const ctx: AppContext = {
-    config,
-    database,
-    bus,
-    secrets,
-    envVars: new EnvVars(secrets),
-    probes: gatewayProbes({ docker }),
-    jobs: createJobsFacade({ pool: database.pool, bus }),
-    log,
-  };
+  const { ctx, queue, platform } = composeContext({ config, database, bus, secrets, docker, log });
 
   const setup = await ensureSetupToken(database.db, config.BERTH_DATA_DIR);
   if (setup) {
     process.stdout.write(`\n  Berth is not set up yet. One-time setup token (also in ${setup.file}):\n\n    ${setup.token}\n\n`);
   }
   await ensurePlatform(docker, log);
+  // Deployments whose job ended while no handler could record it (a crash) take the job's outcome.
+  await syncDeploymentsWithJobs(database.db);
+  const unsubscribeSync = await bus.subscribe(JOB_STATE_TOPIC, () => void syncDeploymentsWithJobs(database.db).catch(() => undefined));
+  if (config.BERTH_INGRESS) startPlatformWithRetry(platform, log);
 
   const api = await buildApi(ctx);
   await api.listen({ host: config.BERTH_HOST, port: config.BERTH_PORT });
@@ -96,6 +99,8 @@ export async function startServer(config: Config, opts: { log?: Logger } = {}): 
       log.info({ reason }, 'shutting down: no new requests or jobs');
       const [, report] = await Promise.all([api.close(), worker.stop({ graceMs: 10_000 })]);
       if (report.handedBack.length) log.info({ jobs: report.handedBack }, 'handed back unfinished jobs');
+      await unsubscribeSync();
+      await platform.stop();
       await bus.close();
       await database.close();
       await embedded?.stop();

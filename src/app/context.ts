@@ -8,6 +8,10 @@ import type { SecretBox } from '../infra/crypto/secretbox.ts';
 import type { EnvVars } from '../core/services/env-vars.ts';
 import type { HealthProbes } from '../core/system/health.ts';
 import type { JobsFacade } from '../core/system/jobs-facade.ts';
+import type { Deploys } from '../core/deployments/deploys.ts';
+import type { IngressPort } from '../core/deployments/pipeline.ts';
+import type { Webhooks } from '../core/webhooks/webhooks.ts';
+import type { DockerGateway } from '../infra/docker/index.ts';
 
 export interface AppContext {
   config: Config;
@@ -17,5 +21,9 @@ export interface AppContext {
   envVars: EnvVars;
   probes: HealthProbes;
   jobs: JobsFacade;
+  deploys: Deploys;
+  webhooks: Webhooks;
+  ingress: IngressPort;
+  docker: DockerGateway;
   log: Logger;
 }

@@ -1,9 +1,8 @@
-// Health probes backed by the real gateways. The proxy probe reports "not configured" until the
-// ingress (Caddy driven by the control plane) is set up.
-import type { HealthProbes } from '../core/system/health.ts';
+// Health probes backed by the real gateways: the Docker engine and Swarm, and the ingress proxy.
+import type { ComponentHealth, HealthProbes } from '../core/system/health.ts';
 import type { DockerGateway } from '../infra/docker/index.ts';
 
-export function gatewayProbes(opts: { docker: DockerGateway }): HealthProbes {
+export function gatewayProbes(opts: { docker: DockerGateway; proxy: () => Promise<ComponentHealth> }): HealthProbes {
   return {
     async docker() {
       const info = await opts.docker.info();
@@ -18,8 +17,6 @@ export function gatewayProbes(opts: { docker: DockerGateway }): HealthProbes {
         },
       };
     },
-    async proxy() {
-      return { ok: false, detail: 'not configured: the ingress is not set up yet' };
-    },
+    proxy: opts.proxy,
   };
 }

@@ -68,8 +68,8 @@ export const appSpecSchema = z
             type: z.literal('git'),
             repository: gitRepository,
             ref: gitRef.default('main'),
-            dockerfile: relativePath.default('Dockerfile'),
-            context: relativePath.default('.'),
+            dockerfile: relativePath.default('Dockerfile').describe('relative to the context directory'),
+            context: relativePath.default('.').describe('relative to the repository root'),
             buildArgs: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a build argument name').max(255), z.string().max(4096)).default({}),
             target: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'expected a build stage name').optional(),
           })

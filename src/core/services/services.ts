@@ -26,6 +26,8 @@ export interface ServiceView {
   spec: Record<string, unknown>;
   project: string;
   environment: string;
+  /** The live deployment, if any. */
+  currentDeploymentId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -59,6 +61,7 @@ const view = (r: { s: typeof services.$inferSelect; project: string; environment
   spec: r.s.spec,
   project: r.project,
   environment: r.environment,
+  currentDeploymentId: r.s.currentDeploymentId,
   createdAt: r.s.createdAt,
   updatedAt: r.s.updatedAt,
 });

@@ -105,6 +105,7 @@ export const services = pgTable('services', {
   spec: jsonb('spec').$type<Record<string, unknown>>().notNull(),
   createdAt: createdAt(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
+  currentDeploymentId: uuid('current_deployment_id'),
 });
 
 export const serviceEnvVars = pgTable(
@@ -145,4 +146,20 @@ export const deployments = pgTable('deployments', {
   createdAt: createdAt(),
   startedAt: ts('started_at'),
   finishedAt: ts('finished_at'),
+  jobId: uuid('job_id'),
+  kind: text('kind').$type<'deploy' | 'rollback'>().notNull().default('deploy'),
+  rollbackOf: uuid('rollback_of'),
+  imageId: text('image_id'),
+  releaseName: text('release_name'),
+  steps: jsonb('steps').$type<Record<string, number>>().notNull().default({}),
+});
+
+export const serviceWebhooks = pgTable('service_webhooks', {
+  serviceId: uuid('service_id').primaryKey(),
+  tokenHash: text('token_hash').notNull(),
+  tokenSealed: text('token_sealed').notNull(),
+  secretSealed: text('secret_sealed').notNull(),
+  watchPaths: text('watch_paths').array().notNull().default([]),
+  createdAt: createdAt(),
+  lastDeliveryAt: ts('last_delivery_at'),
 });

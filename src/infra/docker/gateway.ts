@@ -383,6 +383,25 @@ export class DockerGateway {
     return task && 'ContainerSpec' in task ? task.ContainerSpec : undefined;
   }
 
+  /**
+   * The last outputs of a container's health check (newest last), for a deployment log that says why a
+   * release was refused. Undefined when the container is gone or has no check.
+   */
+  async healthLog(containerId: string, last = 3): Promise<string | undefined> {
+    try {
+      const container = await this.call('container.inspect', () => this.docker.getContainer(containerId).inspect());
+      const log = container.State?.Health?.Log ?? [];
+      if (!log.length) return undefined;
+      return log
+        .slice(-last)
+        .map((entry) => `exit ${entry.ExitCode}: ${String(entry.Output ?? '').trim()}`)
+        .join('\n');
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
   /** Health of a task's container when it runs on this node; undefined elsewhere or without a check. */
   private async containerHealth(task: EngineTask): Promise<TaskHealth | undefined> {
     const containerId = task.Status.ContainerStatus?.ContainerID;

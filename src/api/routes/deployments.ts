@@ -1,0 +1,188 @@
+// Deploys of a service: start one, list and inspect them, stream a deployment's log live (SSE), cancel,
+// roll back; the service's live status and runtime logs from Docker.
+import { z } from 'zod';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../app/context.ts';
+import { getDeployment, listDeployments, syncDeploymentsWithJobs } from '../../core/deployments/deployments.ts';
+import { getService } from '../../core/services/services.ts';
+import { JOB_STATE_TOPIC, jobLogTopic, readJobLogs, type JobLogEvent, type JobStateEvent } from '../../jobs/index.ts';
+import { access } from '../access.ts';
+import { deploymentOut, serviceParams } from '../schemas.ts';
+import type { Api } from '../server.ts';
+
+export const SVC_URL = '/api/orgs/:org/projects/:project/environments/:env/services/:service';
+
+/** Server-sent events on a hijacked reply; returns a writer and a promise that resolves on close. */
+function openEventStream(req: FastifyRequest, reply: FastifyReply) {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  raw.write(': berth\n\n');
+  const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+  const closed = new Promise<void>((resolve) => req.raw.once('close', () => resolve()));
+  void closed.then(() => clearInterval(keepAlive));
+  return {
+    send(event: string, data: unknown, id?: number) {
+      if (raw.writableEnded) return;
+      raw.write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    },
+    end() {
+      clearInterval(keepAlive);
+      if (!raw.writableEnded) raw.end();
+    },
+    closed,
+  };
+}
+
+export function deploymentRoutes(app: Api, ctx: AppContext): void {
+  const db = ctx.database.db;
+  const tags = ['deployments'];
+  const find = async (req: { org?: { id: string }; params: z.infer<typeof serviceParams> }) => {
+    const s = await getService(db, { orgId: req.org!.id, project: req.params.project, environment: req.params.env, name: req.params.service });
+    return { ...s, orgId: req.org!.id };
+  };
+  const deploymentParams = serviceParams.extend({ id: z.uuid() });
+
+  app.post(`${SVC_URL}/deployments`, {
+    config: { access: access.org('service.deploy'), audit: 'deployment.create' },
+    schema: { summary: 'Deploy the service (queued; follow its log to watch it)', tags, params: serviceParams, response: { 202: deploymentOut } },
+    handler: async (req, reply) => reply.code(202).send(await ctx.deploys.deploy(await find(req), { trigger: `manual:${req.caller!.user.name}` })),
+  });
+
+  app.post(`${SVC_URL}/rollback`, {
+    config: { access: access.org('service.deploy'), audit: 'deployment.rollback' },
+    schema: {
+      summary: 'Roll back to the previous successful deployment, or a named one, reusing its kept image (no build)',
+      tags,
+      params: serviceParams,
+      body: z.object({ to: z.uuid().optional() }).default({}),
+      response: { 202: deploymentOut },
+    },
+    handler: async (req, reply) => reply.code(202).send(await ctx.deploys.rollback(await find(req), { to: req.body.to, trigger: `rollback:${req.caller!.user.name}` })),
+  });
+
+  app.get(`${SVC_URL}/deployments`, {
+    config: { access: access.org('service.read') },
+    schema: { summary: 'Deployments, newest first', tags, params: serviceParams, querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }), response: { 200: z.array(deploymentOut) } },
+    handler: async (req) => listDeployments(db, { serviceId: (await find(req)).id, limit: req.query.limit }),
+  });
+
+  app.get(`${SVC_URL}/deployments/:id`, {
+    config: { access: access.org('service.read') },
+    schema: { summary: 'One deployment (with its queue position while queued)', tags, params: deploymentParams, response: { 200: deploymentOut } },
+    handler: async (req) => {
+      const d = await getDeployment(db, { serviceId: (await find(req)).id, id: req.params.id });
+      const job = d.status === 'queued' && d.jobId ? await ctx.jobs.get({ orgId: req.org!.id, id: d.jobId }) : undefined;
+      return { ...d, position: job?.position ?? null };
+    },
+  });
+
+  app.post(`${SVC_URL}/deployments/:id/cancel`, {
+    config: { access: access.org('service.deploy'), audit: 'deployment.cancel' },
+    schema: { summary: 'Cancel a queued or running deployment (the live version keeps serving)', tags, params: deploymentParams, response: { 200: deploymentOut } },
+    handler: async (req) => {
+      const service = await find(req);
+      await ctx.deploys.cancel(await getDeployment(db, { serviceId: service.id, id: req.params.id }));
+      await syncDeploymentsWithJobs(db);
+      return getDeployment(db, { serviceId: service.id, id: req.params.id });
+    },
+  });
+
+  app.get(`${SVC_URL}/deployments/:id/logs`, {
+    config: { access: access.org('service.read') },
+    schema: {
+      summary: "A deployment's log: JSON, or server-sent events with follow=true (live until it ends)",
+      tags,
+      params: deploymentParams,
+      querystring: z.object({ follow: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'), after: z.coerce.number().int().min(0).default(0) }),
+    },
+    handler: async (req, reply) => {
+      const d = await getDeployment(db, { serviceId: (await find(req)).id, id: req.params.id });
+      const jobId = d.jobId!;
+      if (!req.query.follow) return { status: d.status, lines: await readJobLogs({ db: ctx.database.pool, jobId, afterSeq: req.query.after }) };
+      const stream = openEventStream(req, reply);
+      let last = req.query.after;
+      let replaying = true;
+      const buffered: JobLogEvent[] = [];
+      const send = (l: { seq: number; at: string | Date; line: string }) => {
+        if (l.seq <= last) return;
+        last = l.seq;
+        stream.send('line', { seq: l.seq, at: l.at, line: l.line }, l.seq);
+      };
+      const finish = async () => {
+        for (const l of await readJobLogs({ db: ctx.database.pool, jobId, afterSeq: last })) send(l);
+        await syncDeploymentsWithJobs(db);
+        const final = await getDeployment(db, { serviceId: d.serviceId, id: d.id });
+        stream.send('end', { status: final.status, reason: final.reason });
+        stream.end();
+      };
+      const unsubscribe = await Promise.all([
+        ctx.bus.subscribe(jobLogTopic(jobId), (p) => (replaying ? buffered.push(p as JobLogEvent) : send(p as JobLogEvent))),
+        ctx.bus.subscribe(JOB_STATE_TOPIC, (p) => {
+          const e = p as JobStateEvent;
+          if (e.jobId === jobId && ['succeeded', 'failed', 'cancelled'].includes(e.state)) void finish();
+        }),
+      ]);
+      void stream.closed.then(() => Promise.all(unsubscribe.map((u) => u())));
+      for (const l of await readJobLogs({ db: ctx.database.pool, jobId, afterSeq: last })) send(l);
+      replaying = false;
+      buffered.sort((a, b) => a.seq - b.seq).forEach(send);
+      const job = await ctx.jobs.get({ orgId: req.org!.id, id: jobId });
+      if (!job || ['succeeded', 'failed', 'cancelled'].includes(job.state)) await finish();
+      await stream.closed;
+    },
+  });
+
+  app.get(`${SVC_URL}/status`, {
+    config: { access: access.org('service.read') },
+    schema: { summary: 'Live status: the current deployment and its tasks as Docker reports them', tags, params: serviceParams },
+    handler: async (req) => {
+      const service = await find(req);
+      const current = service.currentDeploymentId ? await getDeployment(db, { serviceId: service.id, id: service.currentDeploymentId }) : null;
+      const [latest] = await listDeployments(db, { serviceId: service.id, limit: 1 });
+      const tasks = current?.releaseName ? await ctx.docker.serviceTasks(current.releaseName).catch(() => []) : [];
+      const running = tasks.filter((t) => t.desiredState === 'running');
+      const healthy = running.filter((t) => t.state === 'running' && (t.health ?? 'healthy') === 'healthy').length;
+      const desired = typeof service.spec.replicas === 'number' ? service.spec.replicas : 1;
+      const state = latest && (latest.status === 'queued' || latest.status === 'running') ? 'deploying' : !current ? (latest?.status === 'failed' ? 'failed' : 'not deployed') : healthy >= desired ? 'running' : healthy === 0 ? 'stopped' : 'degraded';
+      return {
+        state,
+        replicas: { desired, healthy },
+        current,
+        latest: latest ?? null,
+        tasks: running.map((t) => ({ slot: t.slot ?? null, state: t.state, health: t.health ?? null, node: t.node.hostname ?? t.node.id, message: t.message, error: t.error ?? null })),
+      };
+    },
+  });
+
+  app.get(`${SVC_URL}/logs`, {
+    config: { access: access.org('service.read') },
+    schema: {
+      summary: 'Runtime logs of the live release (server-sent events; follow keeps the stream open)',
+      tags,
+      params: serviceParams,
+      querystring: z.object({
+        follow: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
+        tail: z.coerce.number().int().min(0).max(10_000).default(200),
+        since: z.coerce.number().int().min(0).optional().describe('unix seconds'),
+      }),
+    },
+    handler: async (req, reply) => {
+      const service = await find(req);
+      const current = service.currentDeploymentId ? await getDeployment(db, { serviceId: service.id, id: service.currentDeploymentId }) : null;
+      if (!current?.releaseName) return reply.code(409).send({ error: 'conflict', message: 'the service has no live release yet' });
+      const stream = openEventStream(req, reply);
+      const abort = new AbortController();
+      void stream.closed.then(() => abort.abort());
+      try {
+        for await (const l of ctx.docker.serviceLogs(current.releaseName, { follow: req.query.follow, tail: req.query.tail, ...(req.query.since ? { since: req.query.since } : {}), signal: abort.signal })) {
+          stream.send('line', { stream: l.stream, at: l.timestamp, line: l.line });
+        }
+        stream.send('end', {});
+      } catch (err) {
+        if (!abort.signal.aborted) stream.send('error', { message: (err as Error).message });
+      }
+      stream.end();
+    },
+  });
+}

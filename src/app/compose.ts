@@ -1,0 +1,68 @@
+// Builds the AppContext from its parts — the same wiring for `berth server` (app/boot.ts) and for tests
+// (test/support/app.ts), so tests exercise what production runs. Starts nothing: boot decides.
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.ts';
+import { Deploys } from '../core/deployments/deploys.ts';
+import { deployJobType } from '../core/deployments/job.ts';
+import { DeployPipeline } from '../core/deployments/pipeline.ts';
+import { EnvVars } from '../core/services/env-vars.ts';
+import { Webhooks } from '../core/webhooks/webhooks.ts';
+import type { Database } from '../db/client.ts';
+import type { EventBus } from '../infra/bus/bus.ts';
+import type { SecretBox } from '../infra/crypto/secretbox.ts';
+import type { DockerGateway, Labels } from '../infra/docker/index.ts';
+import { GitGateway } from '../infra/git/index.ts';
+import { JobQueue, JobRegistry } from '../jobs/index.ts';
+import { createJobsFacade } from '../jobs/facade.ts';
+import type { AppContext } from './context.ts';
+import { Platform } from './platform.ts';
+import { gatewayProbes } from './probes.ts';
+
+export interface ComposeOptions {
+  config: Config;
+  database: Database;
+  bus: EventBus;
+  secrets: SecretBox;
+  docker: DockerGateway;
+  log: Logger;
+  proxyLabels?: Labels;
+}
+
+export interface Composed {
+  ctx: AppContext;
+  queue: JobQueue;
+  platform: Platform;
+}
+
+export function composeContext(o: ComposeOptions): Composed {
+  const { config, database, bus, secrets, docker, log } = o;
+  const envVars = new EnvVars(secrets);
+  const platform = new Platform({ config, db: database.db, docker, log, ...(o.proxyLabels ? { proxyLabels: o.proxyLabels } : {}) });
+  const pipeline = new DeployPipeline({
+    db: database.db,
+    docker,
+    git: new GitGateway({ workRoot: join(config.BERTH_DATA_DIR, 'git') }),
+    ingress: platform,
+    envVars,
+    keepImages: config.BERTH_KEEP_IMAGES,
+    buildLimits: { cpus: config.BERTH_BUILD_CPUS, memoryBytes: config.BERTH_BUILD_MEMORY_MB * 1024 * 1024 },
+  });
+  const deployJob = deployJobType((id, jobCtx) => pipeline.run(id, jobCtx));
+  const queue = new JobQueue({ pool: database.pool, bus, registry: new JobRegistry([deployJob]), defaultTimeoutSeconds: config.BERTH_JOB_TIMEOUT_SECONDS, logger: log });
+  const ctx: AppContext = {
+    config,
+    database,
+    bus,
+    secrets,
+    envVars,
+    probes: gatewayProbes({ docker, proxy: () => platform.health() }),
+    jobs: createJobsFacade({ pool: database.pool, bus }),
+    deploys: new Deploys({ pool: database.pool, db: database.db, queue, jobType: deployJob }),
+    webhooks: new Webhooks(secrets),
+    ingress: platform,
+    docker,
+    log,
+  };
+  return { ctx, queue, platform };
+}

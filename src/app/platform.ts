@@ -1,0 +1,137 @@
+// The running platform around the control plane: Berth's DNS for upstream names, the ingress proxy, and
+// what the deploy pipeline asks of them (IngressPort). At start it makes the proxy run, re-publishes the
+// live releases' addresses (the DNS answers are in memory) and re-pushes the route table from the
+// database; then it repairs drift periodically. Must never be the only copy of any state: everything it
+// holds can be rebuilt from PostgreSQL and Docker.
+import { join } from 'node:path';
+import { eq, isNotNull } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.ts';
+import type { ComponentHealth } from '../core/system/health.ts';
+import { desiredDomains } from '../core/domains/routing.ts';
+import type { IngressPort } from '../core/deployments/pipeline.ts';
+import { Unavailable } from '../core/errors.ts';
+import { Ingress } from '../core/ingress/index.ts';
+import type { Db } from '../db/client.ts';
+import { deployments, services } from '../db/schema/index.ts';
+import { DnsServer } from '../infra/dns/index.ts';
+import type { DockerGateway, Labels } from '../infra/docker/index.ts';
+import { proxyDnsHost } from '../infra/proxy/index.ts';
+import { INGRESS_NETWORK, upstreamName } from '../plan/app-service.ts';
+import { planRoutes } from '../plan/routes.ts';
+
+export interface PlatformOptions {
+  config: Config;
+  db: Db;
+  docker: DockerGateway;
+  log: Logger;
+  /** Extra labels on the proxy service (tests mark theirs). */
+  proxyLabels?: Labels;
+  repairIntervalMs?: number;
+}
+
+export class Platform implements IngressPort {
+  #ingress: Ingress | undefined;
+  #dns: DnsServer | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #starting: Promise<void> | undefined;
+
+  constructor(private readonly opts: PlatformOptions) {}
+
+  get ingress(): Ingress | undefined {
+    return this.#ingress;
+  }
+
+  /** Starts DNS and the proxy, restores answers and routes. Retries in the background when Docker is not ready. */
+  start(): Promise<void> {
+    return (this.#starting ??= this.#start().catch((err: unknown) => {
+      this.#starting = undefined;
+      throw err;
+    }));
+  }
+
+  async #start(): Promise<void> {
+    const { config, docker, log } = this.opts;
+    const dns = new DnsServer({ host: await proxyDnsHost(docker), port: config.BERTH_DNS_PORT, onError: (err) => log.warn({ err: err.message }, 'upstream DNS error') });
+    await dns.start();
+    const ingress = new Ingress({
+      docker,
+      dns,
+      image: config.BERTH_PROXY_IMAGE,
+      adminSocketDir: join(config.BERTH_DATA_DIR, 'proxy', config.BERTH_PROXY_SERVICE),
+      serviceName: config.BERTH_PROXY_SERVICE,
+      ports: { http: config.BERTH_PROXY_HTTP_PORT, https: config.BERTH_PROXY_HTTPS_PORT },
+      ...(this.opts.proxyLabels ? { labels: this.opts.proxyLabels } : {}),
+    });
+    this.#dns = dns;
+    this.#ingress = ingress;
+    await this.restoreUpstreams();
+    await ingress.ensureProxy();
+    await this.reconcileRoutes();
+    log.info({ dns: dns.resolverAddress(), proxy: ingress.serviceName, ports: ingress.ports }, 'ingress ready');
+    this.#timer = setInterval(() => void this.repair(), this.opts.repairIntervalMs ?? 30_000);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#dns?.stop();
+  }
+
+  #require(): Ingress {
+    if (!this.#ingress) throw new Unavailable('the ingress is not running yet (Docker unreachable or not a Swarm manager)');
+    return this.#ingress;
+  }
+
+  async reconcileRoutes(): Promise<void> {
+    const ingress = this.#require();
+    await ingress.applyRoutes(planRoutes({ domains: await desiredDomains(this.opts.db) }));
+  }
+
+  async switchTo(opts: { name: string; newIps: string[]; oldIps: string[]; signal: AbortSignal }): Promise<{ drainMs: number }> {
+    const result = await this.#require().switchTo(opts);
+    return { drainMs: result.drainMs };
+  }
+
+  /** Publishes each live release's ingress addresses again (after a restart the DNS knows none). */
+  async restoreUpstreams(): Promise<number> {
+    const ingress = this.#require();
+    const live = await this.opts.db
+      .select({ serviceId: services.id, release: deployments.releaseName })
+      .from(services)
+      .innerJoin(deployments, eq(deployments.id, services.currentDeploymentId))
+      .where(isNotNull(deployments.releaseName));
+    let published = 0;
+    for (const { serviceId, release } of live) {
+      const tasks = await this.opts.docker.serviceTasks(release!).catch(() => []);
+      const ips = tasks
+        .filter((t) => t.desiredState === 'running' && t.state === 'running')
+        .flatMap((t) => t.addresses.filter((a) => a.networkName === INGRESS_NETWORK).map((a) => a.ip));
+      if (ips.length) {
+        ingress.publish(upstreamName(serviceId), ips);
+        published++;
+      }
+    }
+    return published;
+  }
+
+  /** Periodic: re-publish addresses (tasks Swarm replaced) and re-push the routes if the proxy drifted. */
+  async repair(): Promise<void> {
+    try {
+      await this.restoreUpstreams();
+      await this.#ingress?.repairDrift();
+    } catch (err) {
+      this.opts.log.warn({ err: (err as Error).message }, 'ingress repair failed; will retry');
+    }
+  }
+
+  async health(): Promise<ComponentHealth> {
+    if (!this.#ingress) return { ok: false, detail: this.opts.config.BERTH_INGRESS ? 'starting: waiting for Docker/Swarm' : 'disabled (BERTH_INGRESS=false)' };
+    try {
+      await this.#ingress.admin.config();
+      return { ok: true, detail: `Caddy ${this.#ingress.serviceName} on ports ${this.#ingress.ports.http}/${this.#ingress.ports.https}` };
+    } catch (err) {
+      return { ok: false, detail: `proxy admin API: ${(err as Error).message}` };
+    }
+  }
+}
