@@ -39,4 +39,24 @@ export class RecordStore {
   names(): string[] {
     return [...this.records.keys()].sort();
   }
+
+  /** Every record, for a snapshot: `{ name: [ips] }`, names sorted. */
+  toJSON(): Record<string, string[]> {
+    return Object.fromEntries(this.names().map((name) => [name, [...(this.records.get(name) ?? [])]]));
+  }
+
+  /** Loads a snapshot written by toJSON (each entry validated like `set`). */
+  static fromJSON(snapshot: unknown): RecordStore {
+    const store = new RecordStore();
+    if (typeof snapshot !== 'object' || snapshot === null || Array.isArray(snapshot)) {
+      throw new Invalid([{ path: 'records', message: 'expected an object of name → IPv4 addresses' }]);
+    }
+    for (const [name, ips] of Object.entries(snapshot)) {
+      if (!Array.isArray(ips) || !ips.every((ip) => typeof ip === 'string')) {
+        throw new Invalid([{ path: `records/${name}`, message: 'expected a list of IPv4 addresses' }]);
+      }
+      store.set(name, ips);
+    }
+    return store;
+  }
 }

@@ -2,6 +2,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import dnsPacket, { type DecodedPacket, type Packet } from 'dns-packet';
 import { Invalid } from '../../core/errors.ts';
 import { DnsServer } from './index.ts';
@@ -119,5 +122,38 @@ describe('DnsServer', () => {
     const notify = await exchange(Buffer.from(dnsPacket.encode({ type: 'query', id: 77, flags: 4 << 11, questions: [{ type: 'SOA', name: 'x.berth', class: 'IN' }] })));
     assert.equal(notify?.rcode, 'NOTIMP');
     assert.equal(notify?.id, 77);
+  });
+});
+
+describe('DnsServer state file', () => {
+  it('snapshots every change and answers from it after a restart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-dns-'));
+    try {
+      const stateFile = join(dir, 'records.json');
+      const first = new DnsServer({ host: '127.0.0.1', port: 0, stateFile });
+      await first.start();
+      first.setRecords('web.upstream.berth', ['10.0.10.8']);
+      first.setRecords('gone.upstream.berth', ['10.0.10.9']);
+      first.removeRecords('gone.upstream.berth');
+      await first.stop();
+      assert.deepEqual(JSON.parse(await readFile(stateFile, 'utf8')), { 'web.upstream.berth': ['10.0.10.8'] });
+      assert.equal((await stat(stateFile)).mode & 0o777, 0o600);
+
+      const second = new DnsServer({ host: '127.0.0.1', port: 0, stateFile });
+      const { port: secondPort } = await second.start();
+      try {
+        const socket = createSocket('udp4');
+        const answer = await new Promise<Response>((resolve) => {
+          socket.once('message', (message) => resolve(dnsPacket.decode(message) as Response));
+          socket.send(dnsPacket.encode({ type: 'query', id: 9, questions: [{ type: 'A', name: 'web.upstream.berth', class: 'IN' }] }), secondPort, '127.0.0.1');
+        });
+        socket.close();
+        assert.deepEqual(answer.answers?.map((a) => (a as { data: unknown }).data), ['10.0.10.8']);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
