@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Invalid } from '../core/errors.ts';
-import { HOSTNAME, normalisePathPrefix, normaliseRedirectUrl, planRoutes, upstreamsOf, type DomainInput } from './routes.ts';
+import { HOSTNAME, hostnameSchema, normalisePathPrefix, normaliseRedirectUrl, planRoutes, upstreamsOf, type DomainInput } from './routes.ts';
 import { SAMPLE_DOMAINS, SAMPLE_TABLE } from './routes.fixtures.ts';
 
 const web = { name: 'web.upstream.berth', port: 3000 };
@@ -52,6 +52,8 @@ describe('planRoutes', () => {
       assert.deepEqual(issuesOf([{ host, upstream: web }]), ['domains/0/host: expected a hostname: lowercase letters, digits, hyphens and dots'], host);
     }
     for (const host of ['example.com', 'a.b.example.co.uk', 'xn--bcher-kva.example', '0day.example.com']) assert.equal(HOSTNAME.test(host), true, host);
+    assert.equal(hostnameSchema.safeParse('shop.example.com').success, true);
+    assert.equal(hostnameSchema.safeParse('Shop.example.com').success, false);
   });
 
   it('normalises and refuses path prefixes', () => {

@@ -4,6 +4,7 @@
 // gives an identical table and rendered config (the proxy is only pushed when that config changes).
 // Must never do I/O, and never let an unvalidated host, path, URL, name or hash into the table: the
 // renderers copy these values into proxy configuration verbatim.
+import { z } from 'zod';
 import { Invalid, type FieldIssue } from '../core/errors.ts';
 
 /**
@@ -12,6 +13,12 @@ import { Invalid, type FieldIssue } from '../core/errors.ts';
  * The API validates domains with this same pattern.
  */
 export const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** The API's schema for a domain's host (same pattern as the planner). */
+export const hostnameSchema = z
+  .string()
+  .max(253)
+  .regex(HOSTNAME, 'expected a hostname: lowercase letters, digits, hyphens and dots, at least two labels, no wildcard');
 
 /** An upstream name Berth's DNS answers (e.g. `<service id>.upstream.berth`): one or more DNS labels. */
 export const UPSTREAM_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
