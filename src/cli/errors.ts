@@ -11,19 +11,22 @@ export const EXIT = {
   unreachable: 3,
   /** No credentials, or the server rejected them (401). */
   unauthenticated: 4,
-  /** Ctrl-C at a prompt. */
+  /** Ctrl-C at a prompt, or while following a deployment (which keeps going). */
   interrupted: 130,
 } as const;
 
 /** A usage error or a refusal decided on this side of the wire. */
 export class CliError extends Error {
+  /** The `error` of the JSON rendering: "usage" unless said otherwise (e.g. "deployment_failed"). */
+  readonly code: string;
   constructor(
     message: string,
     readonly exitCode: number = EXIT.failed,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; code?: string },
   ) {
     super(message, options);
     this.name = 'CliError';
+    this.code = options?.code ?? 'usage';
   }
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiError, CliError, EXIT, UnreachableError } from './errors.ts';
-import { clean, Output, renderError, shortDate, table } from './output.ts';
+import { clean, logText, Output, renderError, shortDate, shortId, table } from './output.ts';
 
 function capture() {
   const chunks: string[] = [];
@@ -22,6 +22,21 @@ describe('clean', () => {
     assert.equal(clean('ok\u001b[2Jgone\r\nx\u009b'), 'ok?[2Jgone??x?');
     assert.equal(clean(undefined), '-');
     assert.equal(clean(3), '3');
+  });
+});
+
+describe('logText', () => {
+  it('drops colours and other escape sequences, keeps tabs, shows other controls as ?', () => {
+    assert.equal(logText('\u001b[32m#5 DONE\u001b[0m 0.3s'), '#5 DONE 0.3s');
+    assert.equal(logText('\u001b]0;title\u0007step\tone\r\n'), 'step\tone');
+    assert.equal(logText('progress\r'), 'progress');
+    assert.equal(logText('a\rb\u0000c\u009b2Jd'), 'a?b?cd');
+  });
+});
+
+describe('shortId', () => {
+  it('keeps the first 8 characters', () => {
+    assert.equal(shortId('907c122c-eb2a-4d0e-bf0b-492939a237d6'), '907c122c');
   });
 });
 
@@ -63,6 +78,12 @@ describe('renderError', () => {
       error: 'unreachable',
       message: 'cannot reach http://x: connection refused',
     });
+  });
+
+  it("uses a CliError's own code in JSON", () => {
+    const r = renderError(new CliError('deployment 907c122c failed: no Docker', EXIT.failed, { code: 'deployment_failed' }), { json: true });
+    assert.deepEqual(JSON.parse(r.text), { error: 'deployment_failed', message: 'deployment 907c122c failed: no Docker' });
+    assert.equal(JSON.parse(renderError(new CliError('nope'), { json: true }).text).error, 'usage');
   });
 
   it('maps each failure kind to its exit code', () => {

@@ -18,6 +18,19 @@ export function clean(value: Cell): string {
   return String(value).replace(CONTROL, '?');
 }
 
+// Escape sequences as build tools print them: CSI (colours, cursor moves) and OSC (titles, links).
+const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u009b[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?/g; // eslint-disable-line no-control-regex
+// Controls other than tab.
+const LOG_CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g; // eslint-disable-line no-control-regex
+
+/** A log line for a terminal: line ends and escape sequences (colours too) dropped, other controls but tab shown as ?. */
+export function logText(line: string): string {
+  return line.replace(/[\r\n]+$/, '').replace(ANSI, '').replace(LOG_CONTROL, '?');
+}
+
+/** The first 8 characters of an id: enough to tell deployments apart (commands accept a prefix). */
+export const shortId = (id: string): string => id.slice(0, 8);
+
 /** Left-aligned columns separated by two spaces; headers in capitals. */
 export function table(headers: string[], rows: Cell[][]): string {
   const cells = [headers.map((h) => h.toUpperCase()), ...rows.map((r) => r.map(clean))];
@@ -74,7 +87,7 @@ export function renderError(err: unknown, opts: { json: boolean; debug?: boolean
     return { text: lines.join('\n') + '\n', exitCode: err.exitCode };
   }
   if (err instanceof UnreachableError || err instanceof CliError) {
-    const code = err instanceof UnreachableError ? 'unreachable' : 'usage';
+    const code = err instanceof UnreachableError ? 'unreachable' : err.code;
     return { text: (opts.json ? JSON.stringify({ error: code, message: err.message }) : `error: ${err.message}`) + '\n', exitCode: err.exitCode };
   }
   const e = err instanceof Error ? err : new Error(String(err));
