@@ -115,4 +115,155 @@ describe('ApiClient', () => {
     await assert.rejects(new ApiClient({ url, timeoutMs: 200 }).me(), { name: 'UnreachableError', message: `cannot reach ${url}: no answer within 200 ms` });
     server.closeAllConnections();
   });
+
+  it('drives the deployment routes of a service, with every name URL-encoded', async () => {
+    const seen: Seen[] = [];
+    const { url, server } = await serve((req, res, body) => {
+      seen.push({ method: req.method, url: req.url, headers: req.headers, body });
+      json(res, req.method === 'POST' ? 202 : 200, req.url?.endsWith('/deployments?limit=5') ? [] : { id: 'd1' });
+    });
+    servers.push(server);
+    const client = new ApiClient({ url, apiKey: 'k' });
+    const scope = { org: 'acme', project: 'shop', env: 'pre prod' };
+    const base = '/api/orgs/acme/projects/shop/environments/pre%20prod/services/web';
+    await client.deploy(scope, 'web');
+    await client.rollback(scope, 'web');
+    await client.rollback(scope, 'web', 'd0');
+    await client.listDeployments(scope, 'web', 5);
+    await client.cancelDeployment(scope, 'web', 'a/b');
+    await client.deploymentLog(scope, 'web', 'd1', 3);
+    assert.deepEqual(
+      seen.map((r) => [r.method, r.url, r.body]),
+      [
+        ['POST', `${base}/deployments`, ''],
+        // A body-less POST /rollback is refused by the server (400 "expected object, received null").
+        ['POST', `${base}/rollback`, '{}'],
+        ['POST', `${base}/rollback`, '{"to":"d0"}'],
+        ['GET', `${base}/deployments?limit=5`, ''],
+        ['POST', `${base}/deployments/a%2Fb/cancel`, ''],
+        ['GET', `${base}/deployments/d1/logs?after=3`, ''],
+      ],
+    );
+  });
+});
+
+describe('ApiClient.events', () => {
+  const servers: Server[] = [];
+  after(() => servers.forEach((s) => (s.closeAllConnections(), s.close())));
+
+  function sse(res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+    res.write(': hello\n\n');
+  }
+
+  async function collect(events: AsyncIterable<{ event: string; data: string }>): Promise<string[]> {
+    const out: string[] = [];
+    for await (const e of events) out.push(`${e.event}:${e.data}`);
+    return out;
+  }
+
+  it('yields each event as it arrives, before the stream ends', async () => {
+    let release: () => void = () => undefined;
+    const seen: Seen = {};
+    const { url, server } = await serve((req, res) => {
+      Object.assign(seen, { url: req.url, headers: req.headers });
+      sse(res);
+      res.write('event: line\ndata: {"seq":1}\n\n');
+      // The second event waits until the client has seen the first: a buffering client would hang.
+      release = () => res.end('id: 2\nevent: end\ndata: {}\n\n');
+    });
+    servers.push(server);
+    const events: string[] = [];
+    for await (const e of new ApiClient({ url, apiKey: 'k' }).events('/stream', { query: { follow: 'true', skip: undefined } })) {
+      events.push(`${e.event}:${e.data}:${e.id ?? ''}`);
+      if (events.length === 1) release();
+    }
+    assert.deepEqual(events, ['line:{"seq":1}:', 'end:{}:2']);
+    assert.equal(seen.url, '/stream?follow=true');
+    assert.equal(seen.headers?.accept, 'text/event-stream');
+    assert.equal(seen.headers?.authorization, 'Bearer k');
+  });
+
+  it('sends the query and turns an error answer into an ApiError', async () => {
+    let seenUrl: string | undefined;
+    const { url, server } = await serve((req, res) => {
+      seenUrl = req.url;
+      json(res, 409, { error: 'conflict', message: 'the service has no live release yet' });
+    });
+    servers.push(server);
+    await assert.rejects(collect(new ApiClient({ url }).events('/logs', { query: { follow: 'true', tail: '5' } })), (err: unknown) => {
+      assert.ok(err instanceof ApiError);
+      assert.equal(err.status, 409);
+      assert.equal(err.message, 'the service has no live release yet');
+      return true;
+    });
+    assert.equal(seenUrl, '/logs?follow=true&tail=5');
+  });
+
+  it('says when a 200 answer is not an event stream', async () => {
+    const { url, server } = await serve((_req, res) => json(res, 200, { lines: [] }));
+    servers.push(server);
+    await assert.rejects(collect(new ApiClient({ url }).events('/x')), /unexpected answer from .* to GET \/x: not an event stream/);
+  });
+
+  it('gives up on a silent stream after the idle timeout, as a lost connection', async () => {
+    const { url, server } = await serve((_req, res) => sse(res));
+    servers.push(server);
+    await assert.rejects(collect(new ApiClient({ url }).events('/x', { idleTimeoutMs: 200 })), (err: unknown) => {
+      assert.ok(err instanceof UnreachableError);
+      assert.equal(err.message, `cannot reach ${url}: connection lost: no data for 200 ms`);
+      assert.equal(err.exitCode, EXIT.unreachable);
+      return true;
+    });
+  });
+
+  it('reports a connection the server drops mid-stream', async () => {
+    const { url, server } = await serve((_req, res) => {
+      sse(res);
+      res.write('event: line\ndata: 1\n\n');
+      setTimeout(() => res.destroy(), 50);
+    });
+    servers.push(server);
+    const seen: string[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const e of new ApiClient({ url }).events('/x')) seen.push(e.data);
+      })(),
+      /cannot reach .*: connection lost/,
+    );
+    assert.deepEqual(seen, ['1']);
+  });
+
+  it('stops quietly when the caller aborts, and closes the connection', async () => {
+    let closed!: Promise<void>;
+    const { url, server } = await serve((req, res) => {
+      closed = new Promise((resolve) => req.socket.once('close', () => resolve()));
+      sse(res);
+      res.write('event: line\ndata: 1\n\n');
+    });
+    servers.push(server);
+    const abort = new AbortController();
+    const seen: string[] = [];
+    for await (const e of new ApiClient({ url }).events('/x', { signal: abort.signal })) {
+      seen.push(e.data);
+      abort.abort();
+    }
+    assert.deepEqual(seen, ['1']);
+    await closed;
+  });
+
+  it('closes the connection when the caller stops reading', async () => {
+    let closed!: Promise<void>;
+    const { url, server } = await serve((req, res) => {
+      closed = new Promise((resolve) => req.socket.once('close', () => resolve()));
+      sse(res);
+      res.write('event: line\ndata: 1\n\n');
+    });
+    servers.push(server);
+    for await (const e of new ApiClient({ url }).events('/x')) {
+      assert.equal(e.data, '1');
+      break;
+    }
+    await closed;
+  });
 });
