@@ -4,7 +4,7 @@
 // database; then it repairs drift periodically. Must never be the only copy of any state: everything it
 // holds can be rebuilt from PostgreSQL and Docker.
 import { join } from 'node:path';
-import { eq, isNotNull } from 'drizzle-orm';
+import { eq, isNotNull, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { ComponentHealth } from '../core/system/health.ts';
@@ -93,6 +93,12 @@ export class Platform implements IngressPort {
     return { drainMs: result.drainMs };
   }
 
+  /** Services with a deploy job running: their answers belong to the pipeline until it ends. */
+  async #deploying(): Promise<Set<string>> {
+    const { rows } = await this.opts.db.execute<{ service_id: string }>(sql`SELECT service_id FROM jobs WHERE state = 'running' AND service_id IS NOT NULL`);
+    return new Set(rows.map((r) => r.service_id));
+  }
+
   /** Publishes each live release's ingress addresses again (after a restart the DNS knows none). */
   async restoreUpstreams(): Promise<number> {
     const ingress = this.#require();
@@ -102,7 +108,10 @@ export class Platform implements IngressPort {
       .innerJoin(deployments, eq(deployments.id, services.currentDeploymentId))
       .where(isNotNull(deployments.releaseName));
     let published = 0;
+    const deploying = await this.#deploying();
     for (const { serviceId, release } of live) {
+      // Mid-deploy, the live row still names the old release: republishing it would undo a switch.
+      if (deploying.has(serviceId)) continue;
       const tasks = await this.opts.docker.serviceTasks(release!).catch(() => []);
       const ips = tasks
         .filter((t) => t.desiredState === 'running' && t.state === 'running')

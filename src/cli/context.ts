@@ -2,7 +2,7 @@
 // --org), the credentials, an API client, the organisation to act in, and the terminal (confirmation
 // prompts, reading a secret from stdin).
 import { createInterface } from 'node:readline';
-import { ApiClient } from './api-client.ts';
+import { ApiClient, type ServiceScope } from './api-client.ts';
 import { resolveCredentials, type Credentials, type Env } from './credentials.ts';
 import { CliError, EXIT } from './errors.ts';
 import { Output, type Writer } from './output.ts';
@@ -14,6 +14,17 @@ export interface CliIo {
   env: Env;
   /** Absent: nothing to read, and never interactive. */
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  /**
+   * Calls `handler` on the next Ctrl-C (SIGINT) instead of exiting; returns the unsubscribe. Only
+   * once: a second Ctrl-C exits as usual. Absent: no interruptions (tests drive them through this).
+   */
+  onInterrupt?: (handler: () => void) => () => void;
+}
+
+/** Where a service lives. */
+export interface ServiceOptions {
+  project: string;
+  env: string;
 }
 
 export interface GlobalOptions {
@@ -60,6 +71,21 @@ export class CliContext {
     if (named) return named;
     const me = await this.client().me();
     return chooseOrg(me.organizations);
+  }
+
+  /** The organisation, project and environment of a service command. */
+  async scope(opts: ServiceOptions): Promise<ServiceScope> {
+    return { org: await this.org(), project: opts.project, env: opts.env };
+  }
+
+  /**
+   * A signal aborted by the next Ctrl-C, for commands that follow something the server keeps doing
+   * (a deployment): they stop following and say so, rather than dying mid-line. `dispose` when done.
+   */
+  interruption(): { signal: AbortSignal; dispose: () => void } {
+    const abort = new AbortController();
+    const unsubscribe = this.io.onInterrupt?.(() => abort.abort()) ?? (() => undefined);
+    return { signal: abort.signal, dispose: unsubscribe };
   }
 
   get interactive(): boolean {

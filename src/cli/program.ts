@@ -15,7 +15,16 @@ import { CLI_VERSION } from './version.ts';
 
 export type { CliIo } from './context.ts';
 
-const defaultIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin });
+const defaultIo = (): CliIo => ({
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  stdin: process.stdin,
+  onInterrupt: (handler) => {
+    process.once('SIGINT', handler);
+    return () => process.off('SIGINT', handler);
+  },
+});
 
 export function buildProgram(io: CliIo, state: RunState): Command {
   const act = actionFactory(io, state);

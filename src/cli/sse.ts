@@ -4,6 +4,7 @@
 // "\n"; `id:` persists across events (the last event id); `retry:` sets the reconnection delay; a
 // field's value loses one leading space. An event with no data is not dispatched, and an unterminated
 // event at the end of the stream is dropped, as the standard says.
+import { ApiError } from './errors.ts';
 
 export interface SseEvent {
   /** The `event:` field; "message" when absent. */
@@ -100,6 +101,15 @@ export class SseParser {
     this.#event = '';
     this.#data = [];
     return event;
+  }
+}
+
+/** An event's data as JSON; a clear error (not a stack) when the server sent something else. */
+export function eventJson<T>(e: SseEvent): T {
+  try {
+    return JSON.parse(e.data) as T;
+  } catch {
+    throw new ApiError(200, 'unexpected_response', `unexpected "${e.event}" event from the server: its data is not JSON`);
   }
 }
 

@@ -116,7 +116,8 @@ export async function rollbackTarget(db: Db, opts: { serviceId: string; to?: str
   if (opts.to) {
     const [row] = await db.select().from(deployments).where(and(eq(deployments.serviceId, opts.serviceId), eq(deployments.id, opts.to)));
     if (!row) throw new NotFound('deployment not found');
-    if (row.status !== 'succeeded' || !row.imageId) throw new Conflict('only a deployment that succeeded (and whose image is kept) can be rolled back to');
+    if (row.status !== 'succeeded') throw new Conflict(`only a deployment that succeeded can be rolled back to (this one ${row.status})`);
+    if (!row.imageId) throw new Conflict('the image of that deployment is no longer kept (BERTH_KEEP_IMAGES): redeploy its commit instead');
     return row;
   }
   const rows = await db

@@ -4,7 +4,7 @@
 // does the ingress move traffic (and drain the old tasks); a release that never becomes healthy is
 // removed and the old one keeps serving. Rollback skips source and build: it reuses the kept image.
 import { join } from 'node:path';
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { deployments, environments, projects, services } from '../../db/schema/index.ts';
 import type { DockerGateway, TaskSummary } from '../../infra/docker/index.ts';
@@ -88,8 +88,7 @@ export class DeployPipeline {
         await tx.update(services).set({ currentDeploymentId: deploymentId }).where(eq(services.id, loaded.service.id));
       });
       await ctx.log(`==> live: ${name} (${Object.entries(steps).map(([k, v]) => `${k} ${v} ms`).join(', ')})`);
-      const pruned = await this.deps.docker.pruneServiceImages({ serviceId: loaded.service.id, keep: this.deps.keepImages ?? 5 }).catch(() => undefined);
-      if (pruned?.removed.length) await ctx.log(`removed ${pruned.removed.length} old image(s); ${pruned.kept.length} kept for rollback`);
+      await this.pruneImages(loaded.service.id, ctx);
       return { steps };
     } catch (err) {
       if (created) await this.deps.docker.removeService(created).catch(() => undefined);
@@ -106,6 +105,14 @@ export class DeployPipeline {
       await updateDeployment(this.deps.db, deploymentId, { status: cancelled ? 'cancelled' : 'failed', reason, finishedAt: new Date(), steps });
       throw err;
     }
+  }
+
+  /** Keeps the newest N images of the service; deployments whose image is gone can no longer be rolled back to. */
+  private async pruneImages(serviceId: string, ctx: JobContext): Promise<void> {
+    const pruned = await this.deps.docker.pruneServiceImages({ serviceId, keep: this.deps.keepImages ?? 5 }).catch(() => undefined);
+    if (!pruned?.removed.length) return;
+    await this.deps.db.update(deployments).set({ imageId: null }).where(and(eq(deployments.serviceId, serviceId), inArray(deployments.imageId, pruned.removed)));
+    await ctx.log(`removed ${pruned.removed.length} old image(s); ${pruned.kept.length} kept for rollback`);
   }
 
   private async load(deploymentId: string): Promise<Loaded> {
