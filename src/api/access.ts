@@ -129,7 +129,8 @@ async function audit(ctx: AppContext, req: FastifyRequest, reply: FastifyReply):
   if (!MUTATING.has(req.method) || reply.statusCode >= 400) return;
   const config = req.routeOptions.config;
   if (!config.access) return;
-  const { org: _org, ...params } = (req.params ?? {}) as Record<string, string>;
+  // Route parameters name the target; a secret one (a webhook's URL token) is never written down.
+  const { org: _org, token: _token, ...params } = (req.params ?? {}) as Record<string, string>;
   await recordAudit(ctx.database.db, {
     actorKind: req.auditActor?.kind ?? req.caller?.kind ?? 'system',
     actorUserId: req.auditActor?.userId ?? req.caller?.user.id ?? null,

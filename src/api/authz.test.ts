@@ -114,6 +114,18 @@ describe('authorization matrix', () => {
     assert.equal((await owner.delete('/api/orgs/acme/members/alice')).status, 409, 'the last owner stays');
   });
 
+  it('host bind mounts: only an instance administrator may add them; an org admin may still change other settings', async () => {
+    const url = '/api/orgs/acme/projects/web/environments/production/services';
+    const mounts = { bindMounts: [{ source: '/var/run/docker.sock', target: '/var/run/docker.sock', readOnly: false }] };
+    const denied = await admin.post(url, { name: 'sneaky', kind: 'app', spec: mounts });
+    assert.equal(denied.status, 403);
+    assert.match(denied.body.message, /bindMounts: only an instance administrator/);
+    assert.equal((await admin.patch(`${url}/api`, { spec: mounts })).status, 403);
+    assert.equal((await owner.patch(`${url}/api`, { spec: mounts })).status, 200, 'the instance administrator can');
+    assert.equal((await admin.patch(`${url}/api`, { spec: { replicas: 2 } })).status, 200, 'unchanged mounts do not block other edits');
+    assert.equal((await owner.patch(`${url}/api`, { spec: { bindMounts: [] } })).status, 200);
+  });
+
   it('secret values are masked for everyone and revealed only to admins', async () => {
     const listed = await member.get('/api/orgs/acme/projects/web/environments/production/services/api/env');
     assert.equal(listed.status, 200);

@@ -246,7 +246,6 @@ describe('deployments (no worker)', () => {
 
   it(
     'a domain add the ingress cannot apply (ingress not started) writes nothing, so a retry gets the same answer',
-    { todo: 'BUG: api/routes/domains.ts inserts the domain (core addDomain) and only then calls ctx.ingress.reconcileRoutes(), which throws Unavailable → 503, but the row stays; a retry → 409 "already in use"' },
     async () => {
       const before = await counts();
       const res = await owner.post(`${WEB}/domains`, { host: 'shop.example.com' });

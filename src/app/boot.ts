@@ -4,7 +4,8 @@
 // close connections, stop the embedded database.
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from './logger.ts';
 import { buildApi, type Api } from '../api/server.ts';
 import type { Config } from '../config/config.ts';
 import { ensureSetupToken } from '../core/identity/setup.ts';
@@ -62,7 +63,7 @@ function startPlatformWithRetry(platform: Platform, log: Logger): void {
 }
 
 export async function startServer(config: Config, opts: { log?: Logger } = {}): Promise<RunningServer> {
-  const log = opts.log ?? pino({ level: config.BERTH_LOG_LEVEL, base: { app: 'berth' } });
+  const log = opts.log ?? createLogger(config);
   mkdirSync(config.BERTH_DATA_DIR, { recursive: true, mode: 0o700 });
   if (process.getuid?.() === 0) chmodSync(config.BERTH_DATA_DIR, 0o711);
   const secrets = new SecretBox(loadMasterKey({ value: config.BERTH_MASTER_KEY, file: config.BERTH_MASTER_KEY_FILE ?? join(config.BERTH_DATA_DIR, 'master.key') }));

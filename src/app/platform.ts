@@ -83,9 +83,9 @@ export class Platform implements IngressPort {
     return this.#ingress;
   }
 
-  async reconcileRoutes(): Promise<void> {
+  async reconcileRoutes(db: Db = this.opts.db): Promise<void> {
     const ingress = this.#require();
-    await ingress.applyRoutes(planRoutes({ domains: await desiredDomains(this.opts.db) }));
+    await ingress.applyRoutes(planRoutes({ domains: await desiredDomains(db) }));
   }
 
   async switchTo(opts: { name: string; newIps: string[]; oldIps: string[]; signal: AbortSignal }): Promise<{ drainMs: number }> {

@@ -4,6 +4,9 @@
 import { Command, CommanderError } from 'commander';
 import { actionFactory, type RunState } from './action.ts';
 import { registerAuthCommands } from './commands/auth.ts';
+import { registerDeployCommands } from './commands/deploys.ts';
+import { registerDomainCommands } from './commands/domains.ts';
+import { registerLogCommands } from './commands/logs.ts';
 import { registerProjectCommands } from './commands/projects.ts';
 import { registerServiceCommands } from './commands/services.ts';
 import { registerSettingsCommands } from './commands/settings.ts';
@@ -40,6 +43,9 @@ export function buildProgram(io: CliIo, state: RunState): Command {
   registerAuthCommands(program, act);
   registerProjectCommands(program, act);
   registerServiceCommands(program, act);
+  registerDeployCommands(program, act);
+  registerLogCommands(program, act);
+  registerDomainCommands(program, act);
   registerSettingsCommands(program, act);
   registerUserCommands(program, act);
 

@@ -12,3 +12,19 @@ export const dnsLabel = z
 export const resourceName = dnsLabel.max(40, 'expected at most 40 characters');
 
 export const uuid = z.uuid();
+
+/** Free text stored in PostgreSQL: any characters but NUL (which text and jsonb columns refuse). */
+export const text = (max: number) => z.string().max(max).refine((v) => !v.includes('\0'), 'must not contain NUL bytes');
+
+/** True when a slash-separated path has a `..` segment, plain or percent-encoded. */
+export function hasDotDotSegment(path: string): boolean {
+  return path.split('/').some((seg) => {
+    let decoded = seg;
+    try {
+      decoded = decodeURIComponent(seg);
+    } catch {
+      return true;
+    }
+    return decoded === '..' || decoded.split(/[\\/]/).includes('..');
+  });
+}

@@ -35,8 +35,12 @@ export function domainRoutes(app: Api, ctx: AppContext): void {
     schema: { summary: 'Route a host (+ path prefix) to the service', tags, params: serviceParams, body: newDomainSchema, response: { 201: domainOut } },
     handler: async (req, reply) => {
       const s = await find(req.org!.id, req.params);
-      const domain = await addDomain(db, { orgId: req.org!.id, serviceId: s.id, servicePort: typeof s.spec.port === 'number' ? s.spec.port : undefined, input: req.body });
-      await ctx.ingress.reconcileRoutes();
+      // One transaction: if the proxy cannot take the new table, the domain is not added either.
+      const domain = await db.transaction(async (tx) => {
+        const added = await addDomain(tx, { orgId: req.org!.id, serviceId: s.id, servicePort: typeof s.spec.port === 'number' ? s.spec.port : undefined, input: req.body });
+        await ctx.ingress.reconcileRoutes(tx);
+        return added;
+      });
       return reply.code(201).send(domain);
     },
   });
@@ -45,8 +49,11 @@ export function domainRoutes(app: Api, ctx: AppContext): void {
     config: { access: access.org('service.write'), audit: 'domain.remove' },
     schema: { summary: 'Stop routing a domain to the service', tags, params: serviceParams.extend({ id: z.uuid() }), response: { 200: ok } },
     handler: async (req) => {
-      await removeDomain(db, { serviceId: (await find(req.org!.id, req.params)).id, id: req.params.id });
-      await ctx.ingress.reconcileRoutes();
+      const s = await find(req.org!.id, req.params);
+      await db.transaction(async (tx) => {
+        await removeDomain(tx, { serviceId: s.id, id: req.params.id });
+        await ctx.ingress.reconcileRoutes(tx);
+      });
       return { ok: true as const };
     },
   });

@@ -46,7 +46,7 @@ export function serviceRoutes(app: Api, ctx: AppContext): void {
       const env = await getEnvironment(db, { projectId: project.id, name: req.params.env });
       const service = await createService(
         db,
-        { environmentId: env.id, project: project.name, environment: env.name, ...req.body },
+        { environmentId: env.id, project: project.name, environment: env.name, ...req.body, allowBindMounts: req.caller!.user.isInstanceAdmin },
         (tx, id, vars) => ctx.envVars.replace(tx, id, vars),
       );
       return reply.code(201).send(service);
@@ -62,7 +62,7 @@ export function serviceRoutes(app: Api, ctx: AppContext): void {
   app.patch(svcUrl, {
     config: { access: access.org('service.write'), audit: 'service.update' },
     schema: { summary: "Change a service's spec", tags, params: serviceParams, body: updateServiceSchema, response: { 200: serviceOut } },
-    handler: async (req) => updateService(db, await find(req.org!.id, req.params), req.body.spec),
+    handler: async (req) => updateService(db, await find(req.org!.id, req.params), req.body.spec, { allowBindMounts: req.caller!.user.isInstanceAdmin }),
   });
 
   app.delete(svcUrl, {

@@ -154,7 +154,7 @@ function summary(d: Deployment, now: number): string {
 function renderStatus(service: string, scope: ServiceScope, st: ServiceStatus): string[] {
   const now = Date.now();
   const lines = [
-    `${service} in ${scope.project}/${scope.env}: ${clean(st.state)}, ${st.replicas.healthy}/${st.replicas.desired} replica${st.replicas.desired === 1 ? '' : 's'} healthy`,
+    `${service} in ${scope.project}/${scope.env}: ${clean(st.state)}, ${st.replicas.healthy}/${st.replicas.desired} replicas healthy`,
     `Live:    ${st.current ? summary(st.current, now) : 'nothing deployed yet'}`,
   ];
   if (st.latest && st.latest.id !== st.current?.id) lines.push(`Latest:  ${summary(st.latest, now)}`);

@@ -24,8 +24,11 @@ export class DeployFailed extends BerthError {
 
 /** What the pipeline needs from the ingress (core/ingress implements it). */
 export interface IngressPort {
-  /** Renders the whole route table from the database and pushes it if it changed (no reload otherwise). */
-  reconcileRoutes(): Promise<void>;
+  /**
+   * Renders the whole route table from the database (`db`: a transaction whose uncommitted change should
+   * be included) and pushes it if it changed (no reload otherwise).
+   */
+  reconcileRoutes(db?: Db): Promise<void>;
   /** Publishes `newIps` for `name`, then waits until `oldIps` have no requests in flight. */
   switchTo(opts: { name: string; newIps: string[]; oldIps: string[]; signal: AbortSignal }): Promise<{ drainMs: number }>;
 }

@@ -9,11 +9,15 @@ import { domains, environments, projects, services } from '../../db/schema/index
 import { Conflict, Invalid, NotFound } from '../errors.ts';
 import { isUniqueViolation } from '../db-errors.ts';
 import { hostname } from '../system/settings.ts';
+import { hasDotDotSegment } from '../names.ts';
 
 export const pathPrefix = z
   .string()
   .max(200)
-  .regex(/^\/(?:[A-Za-z0-9._~-]+\/?)*$/, 'expected a path prefix such as / or /api')
+  // No nested quantifiers: every repetition ends with a "/", so matching is linear.
+  .regex(/^\/(?:[A-Za-z0-9._~-]+\/)*[A-Za-z0-9._~-]*$/, 'expected a path prefix such as / or /api')
+  .refine((v) => !hasDotDotSegment(v), 'must not contain "." or ".." segments')
+  .refine((v) => !v.split('/').includes('.'), 'must not contain "." or ".." segments')
   .default('/');
 
 export const newDomainSchema = z.object({

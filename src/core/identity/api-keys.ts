@@ -5,10 +5,11 @@ import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import { apiKeys, users } from '../../db/schema/index.ts';
 import { NotFound } from '../errors.ts';
+import { text } from '../names.ts';
 import { hashToken, newToken } from './tokens.ts';
 import { userView, type UserView } from './users.ts';
 
-export const apiKeyNameSchema = z.string().trim().min(1, 'expected a name').max(100);
+export const apiKeyNameSchema = text(100).pipe(z.string().trim().min(1, 'expected a name'));
 
 export interface ApiKeyView {
   id: string;

@@ -5,13 +5,13 @@ import type { Db } from '../../db/client.ts';
 import { environments, projects, type EnvironmentKind } from '../../db/schema/index.ts';
 import { Conflict, NotFound } from '../errors.ts';
 import { isUniqueViolation } from '../db-errors.ts';
-import { resourceName } from '../names.ts';
+import { resourceName, text } from '../names.ts';
 
 export const newProjectSchema = z.object({
   name: resourceName,
-  description: z.string().max(500).default(''),
+  description: text(500).default(''),
 });
-export const updateProjectSchema = z.object({ description: z.string().max(500) });
+export const updateProjectSchema = z.object({ description: text(500) });
 
 export const environmentKindSchema = z.enum(['production', 'staging', 'development', 'custom']);
 export const newEnvironmentSchema = z.object({

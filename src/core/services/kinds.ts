@@ -2,6 +2,7 @@
 // compose stacks are kinds of one `service` resource; adding a kind is one entry here.
 // Everything in a spec that can reach Docker or git is validated against a strict pattern.
 import { z } from 'zod';
+import { hasDotDotSegment, text } from '../names.ts';
 
 /** A Docker image reference: [registry[:port]/]path[:tag][@sha256:digest], no whitespace or shell syntax. */
 export const imageRef = z
@@ -24,8 +25,8 @@ export const gitRepository = z
   .string()
   .max(500)
   .regex(
-    /^(?:https:\/\/[A-Za-z0-9.-]+(?::[0-9]{1,5})?\/[A-Za-z0-9._~/-]+|ssh:\/\/[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(?::[0-9]{1,5})?\/[A-Za-z0-9._~/-]+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._~/-]+|\/[A-Za-z0-9._/-]+)$/,
-    'expected an https:// or ssh:// git URL, git@host:path, or an absolute path',
+    /^(?:https:\/\/[A-Za-z0-9][A-Za-z0-9.-]*(?::[0-9]{1,5})?\/[A-Za-z0-9._~][A-Za-z0-9._~/-]*|ssh:\/\/[A-Za-z0-9_][A-Za-z0-9._-]*@[A-Za-z0-9][A-Za-z0-9.-]*(?::[0-9]{1,5})?\/[A-Za-z0-9._~][A-Za-z0-9._~/-]*|[A-Za-z0-9_][A-Za-z0-9._-]*@[A-Za-z0-9][A-Za-z0-9.-]*:[A-Za-z0-9._~][A-Za-z0-9._~/-]*|\/[A-Za-z0-9._/-]+)$/,
+    'expected an https:// or ssh:// git URL, git@host:path, or an absolute path (no part may start with "-")',
   )
   .refine((v) => !v.split('/').includes('..'), 'must not contain ".." segments');
 
@@ -49,7 +50,12 @@ const placementConstraint = z
 
 export const httpHealthCheckSchema = z
   .object({
-    path: z.string().max(500).regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/, 'expected a path such as /healthz').default('/'),
+    path: z
+      .string()
+      .max(500)
+      .regex(/^\/[A-Za-z0-9._~/-]*(?:\?[A-Za-z0-9._~=&-]*)?$/, 'expected a path such as /healthz (letters, digits and . _ ~ / -, an optional ?query)')
+      .refine((v) => !hasDotDotSegment(v.split('?')[0]!), 'must not contain ".." segments')
+      .default('/'),
     port: z.number().int().min(1).max(65535).optional().describe('defaults to the service port'),
     intervalSeconds: z.number().min(1).max(300).default(2),
     timeoutSeconds: z.number().min(1).max(60).default(2),
@@ -70,7 +76,7 @@ export const appSpecSchema = z
             ref: gitRef.default('main'),
             dockerfile: relativePath.default('Dockerfile').describe('relative to the context directory'),
             context: relativePath.default('.').describe('relative to the repository root'),
-            buildArgs: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a build argument name').max(255), z.string().max(4096)).default({}),
+            buildArgs: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a build argument name').max(255), text(4096)).default({}),
             target: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'expected a build stage name').optional(),
           })
           .strict(),
@@ -79,7 +85,7 @@ export const appSpecSchema = z
       .optional(),
     replicas: z.number().int().min(0).max(100).default(1),
     port: z.number().int().min(1).max(65535).optional().describe('the port the app listens on'),
-    command: z.array(z.string().max(4096)).max(100).optional().describe('argv overriding the image CMD (never run through a shell)'),
+    command: z.array(text(4096)).max(100).optional().describe('argv overriding the image CMD (never run through a shell)'),
     healthCheck: httpHealthCheckSchema.optional().describe("HTTP check run in the container with curl; without it the image's HEALTHCHECK is used"),
     resources: z
       .object({
@@ -94,7 +100,11 @@ export const appSpecSchema = z
       .array(z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'expected a volume name'), target: absolutePath, readOnly: z.boolean().default(false) }).strict())
       .max(20)
       .default([]),
-    bindMounts: z.array(z.object({ source: absolutePath, target: absolutePath, readOnly: z.boolean().default(true) }).strict()).max(20).default([]),
+    bindMounts: z
+      .array(z.object({ source: absolutePath, target: absolutePath, readOnly: z.boolean().default(true) }).strict())
+      .max(20)
+      .default([])
+      .describe('host paths mounted into the tasks: instance administrators only (a host path can give root on the node)'),
     ports: z
       .array(
         z

@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import { environments, projects, services } from '../../db/schema/index.ts';
-import { Conflict, Invalid, NotFound } from '../errors.ts';
+import { Conflict, Forbidden, Invalid, NotFound } from '../errors.ts';
 import { isUniqueViolation } from '../db-errors.ts';
 import { resourceName } from '../names.ts';
 import { SERVICE_KINDS, serviceKindSchema, type ServiceKind } from './kinds.ts';
@@ -87,12 +87,21 @@ export async function getService(db: Db, opts: Scope & { name: string }): Promis
   return view(row);
 }
 
+/** Host bind mounts can give root on a node: only an instance administrator may add or change them. */
+function guardBindMounts(before: Record<string, unknown> | undefined, after: Record<string, unknown>, allowed: boolean): void {
+  const mounts = (s: Record<string, unknown> | undefined) => JSON.stringify(s?.bindMounts ?? []);
+  if (!allowed && mounts(after) !== '[]' && mounts(after) !== mounts(before)) {
+    throw new Forbidden('body/spec/bindMounts: only an instance administrator can mount host paths');
+  }
+}
+
 export async function createService(
   db: Db,
-  opts: { environmentId: string; project: string; environment: string; name: string; kind: ServiceKind; spec: unknown; env: EnvVarInput[] },
+  opts: { environmentId: string; project: string; environment: string; name: string; kind: ServiceKind; spec: unknown; env: EnvVarInput[]; allowBindMounts: boolean },
   writeEnv: (tx: Db, serviceId: string, vars: EnvVarInput[]) => Promise<void>,
 ): Promise<ServiceView> {
   const spec = validateSpec(opts.kind, opts.spec);
+  guardBindMounts(undefined, spec, opts.allowBindMounts);
   try {
     return await db.transaction(async (tx) => {
       const [row] = await tx.insert(services).values({ environmentId: opts.environmentId, name: opts.name, kind: opts.kind, spec }).returning();
@@ -105,8 +114,9 @@ export async function createService(
   }
 }
 
-export async function updateService(db: Db, current: ServiceView, patch: Record<string, unknown>): Promise<ServiceView> {
+export async function updateService(db: Db, current: ServiceView, patch: Record<string, unknown>, opts: { allowBindMounts: boolean }): Promise<ServiceView> {
   const spec = validateSpec(current.kind as ServiceKind, { ...current.spec, ...patch });
+  guardBindMounts(current.spec, spec, opts.allowBindMounts);
   const [row] = await db.update(services).set({ spec, updatedAt: new Date() }).where(eq(services.id, current.id)).returning();
   if (!row) throw new NotFound(`service "${current.name}" not found`);
   return view({ s: row, project: current.project, environment: current.environment });

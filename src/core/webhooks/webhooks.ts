@@ -12,10 +12,18 @@ import { serviceWebhooks } from '../../db/schema/index.ts';
 import type { SecretBox } from '../../infra/crypto/secretbox.ts';
 import { NotFound, Unauthorized } from '../errors.ts';
 import { hashToken } from '../identity/tokens.ts';
+import { hasDotDotSegment } from '../names.ts';
 import { providerFor, type Push } from './providers.ts';
 
 export const watchPathsSchema = z
-  .array(z.string().min(1).max(300).regex(/^[A-Za-z0-9._*?{}[\],!/-]+$/, 'expected a glob such as src/** or Dockerfile'))
+  .array(
+    z
+      .string()
+      .min(1)
+      .max(300)
+      .regex(/^[A-Za-z0-9._*?{}[\],!/-]+$/, 'expected a glob such as src/** or Dockerfile')
+      .refine((v) => !hasDotDotSegment(v), 'must not contain ".." segments'),
+  )
   .max(50);
 
 export interface WebhookView {
@@ -37,6 +45,20 @@ export function decide(push: Push, opts: { ref: string; watchPaths: string[] }):
     if (!push.changedFiles.some((f) => isWatched(f))) return { deploy: false, reason: 'no changed file matches the watch paths' };
   }
   return { deploy: true, commit: push.commit };
+}
+
+/** JSON, or GitHub's form encoding (`payload=<url-encoded JSON>`, its UI's default). */
+function parsePayload(body: Buffer, contentType: string | undefined): unknown {
+  try {
+    const text = body.toString('utf8');
+    if (contentType?.startsWith('application/x-www-form-urlencoded')) {
+      const form = new URLSearchParams(text).get('payload');
+      return form === null ? undefined : JSON.parse(form);
+    }
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 export class Webhooks {
@@ -79,12 +101,7 @@ export class Webhooks {
       throw new Unauthorized(`the ${provider.name} signature is missing or does not match this webhook's secret`);
     }
     await db.update(serviceWebhooks).set({ lastDeliveryAt: new Date() }).where(eq(serviceWebhooks.serviceId, row.serviceId));
-    let payload: unknown;
-    try {
-      payload = JSON.parse(opts.body.toString('utf8'));
-    } catch {
-      payload = undefined;
-    }
+    const payload = parsePayload(opts.body, opts.headers['content-type']);
     return { serviceId: row.serviceId, watchPaths: row.watchPaths, provider: provider.name, isPush: provider.isPush(opts.headers), push: payload === undefined ? undefined : provider.parse(payload) };
   }
 }
