@@ -29,6 +29,7 @@ npm run --silent build
 
 step "embedded PostgreSQL for the tests"
 EMBEDDED_URL=$(node --import tsx test/support/embedded-server.ts)
+trap 'node --import tsx test/support/embedded-server.ts stop || true' EXIT
 export TEST_REDIS_URL TEST_PG_SERVER_URL
 
 passed=0 failed=0

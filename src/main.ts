@@ -1,4 +1,18 @@
 // The `berth` executable: `berth server` runs the control plane; every other command is the CLI client.
-import { runCli } from './cli/program.ts';
+// `berth dns` is internal: the control plane starts it (see app/dns-process.ts).
+import { parseArgs } from 'node:util';
 
-process.exitCode = await runCli(process.argv.slice(2));
+const argv = process.argv.slice(2);
+if (argv[0] === 'dns') {
+  const { values } = parseArgs({ args: argv.slice(1), options: { host: { type: 'string' }, port: { type: 'string' }, records: { type: 'string' } } });
+  if (!values.host || !values.port || !values.records) {
+    process.stderr.write('usage: berth dns --host <ipv4> --port <port> --records <file> (started by berth server)\n');
+    process.exitCode = 2;
+  } else {
+    const { runDnsProcess } = await import('./infra/dns/process.ts');
+    await runDnsProcess({ host: values.host, port: Number(values.port), recordsFile: values.records });
+  }
+} else {
+  const { runCli } = await import('./cli/program.ts');
+  process.exitCode = await runCli(argv);
+}

@@ -12,9 +12,9 @@ import { desiredDomains } from '../core/domains/routing.ts';
 import type { IngressPort } from '../core/deployments/pipeline.ts';
 import { Unavailable } from '../core/errors.ts';
 import { Ingress } from '../core/ingress/index.ts';
+import { DnsProcess } from './dns-process.ts';
 import type { Db } from '../db/client.ts';
 import { deployments, services } from '../db/schema/index.ts';
-import { DnsServer } from '../infra/dns/index.ts';
 import type { DockerGateway, Labels } from '../infra/docker/index.ts';
 import { proxyDnsHost } from '../infra/proxy/index.ts';
 import { INGRESS_NETWORK, upstreamName } from '../plan/app-service.ts';
@@ -32,7 +32,7 @@ export interface PlatformOptions {
 
 export class Platform implements IngressPort {
   #ingress: Ingress | undefined;
-  #dns: DnsServer | undefined;
+  #dns: DnsProcess | undefined;
   #timer: NodeJS.Timeout | undefined;
   #starting: Promise<void> | undefined;
 
@@ -52,11 +52,12 @@ export class Platform implements IngressPort {
 
   async #start(): Promise<void> {
     const { config, docker, log } = this.opts;
-    const dns = new DnsServer({ host: await proxyDnsHost(docker), port: config.BERTH_DNS_PORT, onError: (err) => log.warn({ err: err.message }, 'upstream DNS error') });
-    await dns.start();
+    // The DNS answers live in their own process so Caddy keeps routing while this one restarts.
+    const dns = new DnsProcess({ dir: join(config.BERTH_DATA_DIR, 'dns', config.BERTH_PROXY_SERVICE), host: await proxyDnsHost(docker), port: config.BERTH_DNS_PORT });
+    await dns.ensure();
     const ingress = new Ingress({
       docker,
-      dns,
+      dns: dns.records,
       image: config.BERTH_PROXY_IMAGE,
       adminSocketDir: join(config.BERTH_DATA_DIR, 'proxy', config.BERTH_PROXY_SERVICE),
       serviceName: config.BERTH_PROXY_SERVICE,
@@ -68,13 +69,19 @@ export class Platform implements IngressPort {
     await this.restoreUpstreams();
     await ingress.ensureProxy();
     await this.reconcileRoutes();
-    log.info({ dns: dns.resolverAddress(), proxy: ingress.serviceName, ports: ingress.ports }, 'ingress ready');
+    log.info({ dns: dns.records.resolverAddress(), proxy: ingress.serviceName, ports: ingress.ports }, 'ingress ready');
     this.#timer = setInterval(() => void this.repair(), this.opts.repairIntervalMs ?? 30_000);
     this.#timer.unref();
   }
 
+  /** Stops the repair loop. The DNS process keeps answering (see stopDns). */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+  }
+
+  /** Stops the DNS process too: for tests and uninstall, never on a control-plane restart. */
+  async stopDns(): Promise<void> {
+    await this.stop();
     await this.#dns?.stop();
   }
 
@@ -89,7 +96,11 @@ export class Platform implements IngressPort {
   }
 
   async switchTo(opts: { name: string; newIps: string[]; oldIps: string[]; signal: AbortSignal }): Promise<{ drainMs: number }> {
-    const result = await this.#require().switchTo(opts);
+    const ingress = this.#require();
+    // Publish and wait until the DNS process answers the new set, so the refresh wait that follows counts.
+    ingress.publish(opts.name, opts.newIps);
+    await this.#dns!.confirm(opts.name, opts.newIps);
+    const result = await ingress.switchTo(opts);
     return { drainMs: result.drainMs };
   }
 

@@ -57,7 +57,7 @@ export async function testApp(opts: BuildApiOptions & { env?: Record<string, str
     platform,
     async close() {
       await api.close();
-      await platform.stop();
+      await platform.stopDns();
       await bus.close();
       await db.drop();
       rmSync(dataDir, { recursive: true, force: true });

@@ -96,6 +96,11 @@ export class DnsServer {
     return removed;
   }
 
+  /** Replaces every answer at once (the `berth dns` process, when the control plane rewrote the file). */
+  replaceRecords(store: RecordStore): void {
+    this.records = store;
+  }
+
   /** The current answer for `name`, or undefined. */
   lookup(name: string): readonly string[] | undefined {
     return this.records.get(name);

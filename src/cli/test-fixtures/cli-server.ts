@@ -1,0 +1,155 @@
+// Test-only: a real `berth server` child process on a fresh test database, set up with an owner (alice,
+// organisation acme) and an API key, and a runner for `node bin/berth.js …` logged in as her through
+// BERTH_URL/BERTH_API_KEY. The same shape as cli.int.test.ts's harness, for the newer CLI test files.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { testDatabase, type TestDatabase } from '../../../test/support/db.ts';
+
+export const BIN = fileURLToPath(new URL('../../../bin/berth.js', import.meta.url));
+const PASSWORD = 'correct horse battery staple';
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ApiAnswer {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export interface CliServer {
+  url: string;
+  db: TestDatabase;
+  ownerKey: string;
+  /** `berth <args>` as alice, with only PATH, HOME/XDG in a temp directory and BERTH_URL/BERTH_API_KEY set. */
+  berth(args: string[], opts?: { env?: Record<string, string>; input?: string }): Promise<Run>;
+  /** A JSON request with alice's API key. */
+  api(method: string, path: string, body?: unknown): Promise<ApiAnswer>;
+  serverLog(): string;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function collectOutput(child: ChildProcess): { stdout: () => string; stderr: () => string } {
+  let out = '';
+  let err = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
+  return { stdout: () => out, stderr: () => err };
+}
+
+/** Starts the server with `env` on top of the test defaults (no Docker socket). */
+export async function startCliServer(env: Record<string, string> = {}): Promise<CliServer> {
+  const db = await testDatabase();
+  const tmp = mkdtempSync(join(tmpdir(), 'berth-cli-test-'));
+  const dataDir = join(tmp, 'data');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const serverEnv: Record<string, string | undefined> = {
+    ...process.env,
+    BERTH_FROM_SOURCE: '1',
+    DATABASE_URL: db.url,
+    BERTH_DATA_DIR: dataDir,
+    BERTH_PORT: String(port),
+    BERTH_HOST: '127.0.0.1',
+    BERTH_LOG_LEVEL: 'warn',
+    BERTH_DOCKER_SOCKET: '/nonexistent.sock',
+    ...env,
+  };
+  for (const k of ['REDIS_URL', 'BERTH_CONFIG_FILE', 'BERTH_MASTER_KEY', 'BERTH_MASTER_KEY_FILE']) delete serverEnv[k];
+  const server = spawn(process.execPath, [BIN, 'server'], { env: serverEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = collectOutput(server);
+
+  const request = async (method: string, path: string, opts: { body?: unknown; key?: string; cookie?: string; csrf?: string } = {}) => {
+    const headers: Record<string, string> = {};
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    if (opts.key) headers.authorization = `Bearer ${opts.key}`;
+    if (opts.cookie) headers.cookie = opts.cookie;
+    if (opts.csrf) headers['x-csrf-token'] = opts.csrf;
+    const res = await fetch(url + path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+    const text = await res.text();
+    const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    return { status: res.status, body: text ? JSON.parse(text) : undefined, cookie };
+  };
+
+  const stop = async () => {
+    if (server.exitCode === null) {
+      const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
+      server.kill('SIGTERM');
+      const code = await exited;
+      assert.equal(code, 0, `berth server did not shut down cleanly:\n${log.stderr()}`);
+    }
+    await db.drop();
+    rmSync(tmp, { recursive: true, force: true });
+  };
+
+  try {
+    for (let i = 0; ; i++) {
+      if (server.exitCode !== null) throw new Error(`berth server exited with ${server.exitCode}:\n${log.stderr()}`);
+      if (i > 1200) throw new Error(`berth server did not answer on ${url}:\n${log.stderr()}`);
+      try {
+        await fetch(`${url}/api/health`);
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const token = readFileSync(join(dataDir, 'setup-token'), 'utf8').trim();
+    const setup = await request('POST', '/api/setup', { body: { token, name: 'alice', email: 'alice@example.com', password: PASSWORD, organization: 'acme' } });
+    assert.equal(setup.status, 201, JSON.stringify(setup.body));
+    const key = await request('POST', '/api/me/api-keys', { body: { name: 'cli' }, cookie: setup.cookie, csrf: setup.body.csrfToken });
+    assert.equal(key.status, 201, JSON.stringify(key.body));
+    const ownerKey = key.body.key as string;
+
+    const home = join(tmp, 'home');
+    return {
+      url,
+      db,
+      ownerKey,
+      serverLog: log.stderr,
+      stop,
+      api: async (method, path, body) => {
+        const { status, body: answer } = await request(method, path, { key: ownerKey, ...(body === undefined ? {} : { body }) });
+        return { status, body: answer };
+      },
+      berth: (args, opts = {}) => {
+        const child = spawn(process.execPath, [BIN, ...args], {
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', BERTH_FROM_SOURCE: '1', HOME: home, XDG_CONFIG_HOME: join(tmp, 'xdg'), BERTH_URL: url, BERTH_API_KEY: ownerKey, ...opts.env },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
+        const output = collectOutput(child);
+        child.stdin!.end(opts.input ?? '');
+        return new Promise((resolve, reject) => {
+          child.once('error', reject);
+          child.once('close', (code) => resolve({ code, stdout: output.stdout(), stderr: output.stderr() }));
+        });
+      },
+    };
+  } catch (err) {
+    server.kill('SIGTERM');
+    await db.drop().catch(() => undefined);
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+export function noStack(text: string): void {
+  assert.doesNotMatch(text, /^\s+at .+:\d+:\d+\)?$/m, `a stack trace was printed:\n${text}`);
+}
