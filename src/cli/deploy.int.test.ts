@@ -48,12 +48,13 @@ describe('berth deploy, logs, status, domains and webhook against a real server 
 
   it('deploy --wait streams the log and exits 1 with the reason when the deployment fails (no Docker)', async () => {
     const r = await s.berth(['deploy', 'web', ...SCOPE, '--wait']);
-    assert.equal(r.code, EXIT.failed, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-    assert.match(r.stdout, /^==> source$/m);
-    assert.match(r.stdout, /^==> failed: .+$/m);
-    assert.match(r.stderr, /^Deployment ([0-9a-f]{8}) of web: (queued|running)[^\n]*Following its log; Ctrl-C stops following, not the deployment\.$/m);
+    const both = `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
+    assert.equal(r.code, EXIT.failed, both);
+    assert.match(r.stdout, /^==> source$/m, both);
+    assert.match(r.stdout, /^==> failed: .+$/m, both);
+    assert.match(r.stderr, /^Deployment ([0-9a-f]{8}) of web: (queued|running)[^\n]*Following its log; Ctrl-C stops following, not the deployment\.$/m, both);
     const failed = /^error: deployment ([0-9a-f]{8}) failed: (.+)$/m.exec(r.stderr);
-    assert.ok(failed, r.stderr);
+    assert.ok(failed, both);
     assert.match(failed[2]!, /Docker/, 'the reason says what went wrong');
     noStack(r.stderr);
     const [latest] = (await s.api('GET', `${WEB}/deployments?limit=1`)).body;
