@@ -1,10 +1,13 @@
 // deploy / rollback / logs against a scripted local server: what a live stream looks like from the
 // command line when Docker is not needed to produce it — a success, a cancel, Ctrl-C, a dropped
-// connection resumed from the last event id, the default --wait at a terminal, and NDJSON.
+// connection resumed from the last event id, the default --wait at a terminal, NDJSON, and SIGINT sent
+// to the real executable.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { EXIT } from './errors.ts';
 import { runCli } from './program.ts';
 
@@ -191,6 +194,28 @@ describe('deploy, rollback and logs against a scripted server', () => {
     assert.match(r.stderr, /Stopped following\. Deployment 907c122c keeps going; to cancel it:\n {2}berth cancel 907c122c-eb2a-4d0e-bf0b-492939a237d6 --service web --project shop --org acme\n$/);
     assert.ok(!state.requests.some((r) => r.includes('/cancel')), 'no cancel was sent');
     await state.closed; // and the stream's connection was closed
+  });
+
+  it('the real executable: SIGINT (Ctrl-C) while following stops following, exit 130', async () => {
+    state.logs.push((res) => res.write(line(1, '==> build')));
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../../bin/berth.js', import.meta.url)), 'deploy', 'web', '--project', 'shop', '--org', 'acme', '--wait'], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', BERTH_FROM_SOURCE: '1', BERTH_URL: state.url, BERTH_API_KEY: 'berth_test', XDG_CONFIG_HOME: '/nonexistent-berth-test' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    await new Promise<void>((resolve) =>
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        stdout += d;
+        if (stdout.includes('==> build\n')) resolve();
+      }),
+    );
+    child.kill('SIGINT');
+    assert.equal(await exited, EXIT.interrupted, stderr);
+    assert.match(stderr, /Stopped following\. Deployment 907c122c keeps going; to cancel it:\n {2}berth cancel 907c122c-\S+ --service web --project shop --org acme\n$/);
+    await state.closed;
   });
 
   it('resumes a dropped log stream after the last event id, printing no line twice', async () => {
