@@ -13,7 +13,7 @@ const NOT_FOUND = { handler: 'static_response', status_code: 404, body: 'Not Fou
 function proxy(name: string, port: string) {
   return {
     handler: 'reverse_proxy',
-    dynamic_upstreams: { source: 'a', name, port, refresh: '1s', resolver: { addresses: [RESOLVER] } },
+    dynamic_upstreams: { source: 'a', name, port, refresh: '0.5s', resolver: { addresses: [RESOLVER] } },
     load_balancing: { selection_policy: { policy: 'round_robin' }, try_duration: '10s', try_interval: '250ms' },
     health_checks: { passive: { fail_duration: '5s', max_fails: 1 } },
     transport: { protocol: 'http', dial_timeout: '1s' },

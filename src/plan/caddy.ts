@@ -9,7 +9,7 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 export type JsonObject = { [key: string]: Json };
 
 /** How often Caddy re-resolves an upstream name; a switch waits longer than this before draining. */
-export const CADDY_UPSTREAM_REFRESH_MS = 1000;
+export const CADDY_UPSTREAM_REFRESH_MS = 500;
 
 /** Where the admin socket lives inside the proxy container (the directory is a bind mount). */
 export const CADDY_ADMIN_SOCKET = '/run/caddy/admin.sock';

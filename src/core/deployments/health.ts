@@ -42,6 +42,6 @@ export async function waitUntilHealthy(opts: HealthWaitOptions): Promise<TaskSum
       const output = starting ? (await opts.healthOutput?.(starting))?.trim() : undefined;
       throw new ReleaseUnhealthy(`not healthy after ${Math.round(opts.timeoutMs / 1000)} s: ${summary}${output ? `\nhealth check output:\n${output}` : ''}`);
     }
-    await new Promise((r) => setTimeout(r, opts.pollMs ?? 300));
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 100));
   }
 }

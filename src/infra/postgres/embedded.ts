@@ -108,7 +108,12 @@ export class EmbeddedPostgres {
     const ids = await ensureSystemUser();
     mkdirSync(this.#opts.dataDir, { recursive: true, mode: 0o700 });
     // The server user must traverse the data directory (not list it: the master key sits there, 0600).
-    if (ids) chmodSync(this.#opts.dataDir, 0o711);
+    if (ids) {
+      chmodSync(this.#opts.dataDir, 0o711);
+      if (!reachableByOthers(join(this.#opts.dataDir, 'x'))) {
+        throw new Error(`${EMBEDDED_SYSTEM_USER} cannot reach ${this.#opts.dataDir}: a parent directory is not traversable by other users (chmod o+x it, or choose another BERTH_DATA_DIR)`);
+      }
+    }
     const bins = await binaries(ids ? this.#opts.dataDir : undefined);
     if (!existsSync(join(this.pgData, 'PG_VERSION'))) await this.#initdb(bins, ids);
     const running = this.#runningPid();
