@@ -77,6 +77,9 @@ EnvironmentFile=$ENV_FILE
 ExecStart=$(command -v node) $ROOT/bin/berth.js server
 Restart=on-failure
 KillSignal=SIGTERM
+# Only the control plane itself: the upstream DNS process (berth dns) must keep answering the proxy
+# while Berth restarts, and the embedded PostgreSQL is stopped by Berth's own graceful shutdown.
+KillMode=process
 TimeoutStopSec=30
 
 [Install]
