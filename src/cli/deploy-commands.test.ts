@@ -48,6 +48,8 @@ interface Scripted {
   requests: string[];
   /** The log streams to serve, in order (one per connection). */
   logs: LogScript[];
+  /** What GET …/deployments/:id says before the log was asked for. */
+  initial: Status;
   final: Status;
   reason: string | null;
   /** Set when a log connection closed. */
@@ -61,7 +63,7 @@ function sse(res: ServerResponse): void {
 
 async function scriptedServer(): Promise<{ state: Scripted; server: Server }> {
   let closedResolve: () => void = () => undefined;
-  const state: Scripted = { url: '', requests: [], logs: [], final: 'succeeded', reason: null, closed: Promise.resolve() };
+  const state: Scripted = { url: '', requests: [], logs: [], initial: 'queued', final: 'succeeded', reason: null, closed: Promise.resolve() };
   const json = (res: ServerResponse, status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url!, 'http://x');
@@ -70,7 +72,8 @@ async function scriptedServer(): Promise<{ state: Scripted; server: Server }> {
     if (req.method === 'POST' && url.pathname === `${SVC}/rollback`) return json(res, 202, deployment('queued', { kind: 'rollback' }));
     if (req.method === 'GET' && url.pathname === `${SVC}/deployments/${ID}`) {
       const done = state.requests.some((r) => r.includes('/logs?follow=true'));
-      return json(res, 200, done ? deployment(state.final, { reason: state.reason }) : deployment('queued', { position: 2 }));
+      if (done || state.initial !== 'queued') return json(res, 200, deployment(done ? state.final : state.initial, { reason: state.reason }));
+      return json(res, 200, deployment('queued', { position: 2 }));
     }
     if (req.method === 'GET' && url.pathname === `${SVC}/deployments/${ID}/logs` && url.searchParams.get('follow') === 'true') {
       const script = state.logs.shift();
@@ -128,6 +131,7 @@ describe('deploy, rollback and logs against a scripted server', () => {
   beforeEach(() => {
     state.requests = [];
     state.logs = [];
+    state.initial = 'queued';
     state.final = 'succeeded';
     state.reason = null;
   });
@@ -168,6 +172,17 @@ describe('deploy, rollback and logs against a scripted server', () => {
     assert.match(r.stderr, /^Rollback 907c122c of web: queued/);
     assert.match(r.stderr, /\nerror: rollback 907c122c was cancelled: cancelled by alice\n$/);
     assert.ok(state.requests.includes(`POST ${SVC}/rollback`));
+  });
+
+  it('a deployment that ended before the CLI looked: its whole log, then the outcome', async () => {
+    state.initial = 'failed';
+    state.final = 'failed';
+    state.reason = 'no Docker';
+    state.logs.push((res) => res.end(line(1, '==> source') + line(2, '==> failed: no Docker') + end('failed', 'no Docker')));
+    const r = await run(state, ['deploy', 'web', '--project', 'shop', '--wait']);
+    assert.equal(r.code, EXIT.failed);
+    assert.equal(r.stdout, '==> source\n==> failed: no Docker\n');
+    assert.equal(r.stderr, 'Deployment 907c122c of web: already finished. Its log:\nerror: deployment 907c122c failed: no Docker\n');
   });
 
   it('--json --wait prints no log, the final deployment on stdout, and a JSON error on stderr', async () => {

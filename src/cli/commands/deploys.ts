@@ -54,7 +54,10 @@ async function start(ctx: CliContext, service: string, opts: StartOptions, kind:
     return;
   }
 
-  if (!ctx.out.json) ctx.out.note(`${noun(kind)} ${shortId(d.id)} of ${service}: ${stateOf(d)}. Following its log; Ctrl-C stops following, not the deployment.`);
+  if (!ctx.out.json) {
+    const active = d.status === 'queued' || d.status === 'running';
+    ctx.out.note(`${noun(kind)} ${shortId(d.id)} of ${service}: ${active ? `${stateOf(d)}. Following its log; Ctrl-C stops following, not the deployment.` : 'already finished. Its log:'}`);
+  }
   const { signal, dispose } = ctx.interruption();
   let end;
   try {
