@@ -37,6 +37,16 @@ const deployment = (status: Status, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+/** The deployment that is live: built from a commit, finished two hours ago. */
+const LIVE = deployment('succeeded', {
+  id: 'cafe0001-0000-4000-8000-000000000000',
+  commitSha: '0123456789abcdef0123456789abcdef01234567',
+  commitMessage: 'Fix the header on small screens so the menu fits\n\nLonger body',
+  createdAt: new Date(Date.now() - 7_300_000).toISOString(),
+  startedAt: new Date(Date.now() - 7_290_000).toISOString(),
+  finishedAt: new Date(Date.now() - 7_200_000).toISOString(),
+});
+
 const line = (seq: number, text: string) => `id: ${seq}\nevent: line\ndata: ${JSON.stringify({ seq, at: '2025-01-01T00:00:02.000Z', line: text })}\n\n`;
 const end = (status: Status, reason: string | null = null) => `event: end\ndata: ${JSON.stringify({ status, reason })}\n\n`;
 
@@ -82,6 +92,20 @@ async function scriptedServer(): Promise<{ state: Scripted; server: Server }> {
       req.socket.once('close', () => closedResolve());
       sse(res);
       return script(res, Number(url.searchParams.get('after')));
+    }
+    if (req.method === 'POST' && url.pathname === `${SVC}/deployments/${ID}/cancel`) return json(res, 200, deployment('cancelled', { reason: 'cancelled by alice' }));
+    if (req.method === 'GET' && url.pathname === `${SVC}/deployments`) return json(res, 200, [LIVE, deployment('failed', { reason: 'boom' })]);
+    if (req.method === 'GET' && url.pathname === `${SVC}/status`) {
+      return json(res, 200, {
+        state: 'degraded',
+        replicas: { desired: 2, healthy: 1 },
+        current: LIVE,
+        latest: deployment('running', { id: 'aa11bb22-0000-4000-8000-000000000000', startedAt: new Date(Date.now() - 65_000).toISOString() }),
+        tasks: [
+          { slot: 1, state: 'running', health: 'healthy', node: 'node-1', message: 'started', error: null },
+          { slot: 2, state: 'starting', health: 'starting', node: 'node-2', message: 'starting', error: 'health check \u001b[31mfailing\u001b[0m' },
+        ],
+      });
     }
     if (req.method === 'GET' && url.pathname === `${SVC}/logs`) {
       sse(res);
@@ -263,6 +287,38 @@ describe('deploy, rollback and logs against a scripted server', () => {
         { event: 'end', status: 'failed', reason: 'boom' },
       ],
     );
+  });
+
+  it('status: state, replicas, the live deployment with its commit, the one in progress, tasks', async () => {
+    const r = await run(state, ['status', 'web', '--project', 'shop']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      r.stdout,
+      [
+        'web in shop/production: degraded, 1/2 replicas healthy',
+        'Live:    deployment cafe0001 (0123456 "Fix the header on small screens so the menu fits") deployed 2h ago',
+        'Latest:  deployment aa11bb22 running for 1m 5s',
+        '',
+        'SLOT  STATE     HEALTH    NODE    MESSAGE',
+        '1     running   healthy   node-1  started',
+        '2     starting  starting  node-2  health check ?[31mfailing?[0m',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('deployments: short ids, the live one marked, commit and run time; cancel reports the outcome', async () => {
+    const r = await run(state, ['deployments', 'web', '--project', 'shop']);
+    assert.equal(r.code, 0, r.stderr);
+    const [header, live, failed] = r.stdout.split('\n');
+    assert.match(header!, /^ID\s+STATUS\s+COMMIT\s+TRIGGER\s+AGE\s+DURATION$/);
+    assert.match(live!, /^cafe0001\s+succeeded \(live\)\s+0123456 "Fix the header on small screens so the…"\s+manual:alice\s+2h ago\s+1m 30s$/);
+    assert.match(failed!, /^907c122c\s+failed\s+-\s+manual:alice\s+\d+d ago\s+1m 3s$/);
+
+    const cancelled = await run(state, ['cancel', '907c', '--service', 'web', '--project', 'shop']);
+    assert.equal(cancelled.code, 0, cancelled.stderr);
+    assert.equal(cancelled.stdout, 'Cancelled deployment 907c122c of web; the live version keeps serving.\n');
+    assert.ok(state.requests.includes(`POST ${SVC}/deployments/${ID}/cancel`), 'the prefix was resolved to the full id');
   });
 
   it('runtime logs: stdout lines on stdout, stderr lines on stderr, escapes dropped; an error event fails', async () => {

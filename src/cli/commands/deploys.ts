@@ -30,7 +30,7 @@ function stateOf(d: Deployment): string {
 function source(d: Deployment, width = 50): string {
   if (d.commitSha) {
     const message = d.commitMessage?.split('\n', 1)[0]?.trim();
-    const short = message && message.length > width ? `${message.slice(0, width - 1)}…` : message;
+    const short = message && message.length > width ? `${message.slice(0, width - 1).trimEnd()}…` : message;
     return `${clean(d.commitSha.slice(0, 7))}${short ? ` "${clean(short)}"` : ''}`;
   }
   return d.image ? `image ${clean(d.image.slice(0, 19))}` : '';

@@ -118,7 +118,7 @@ export function registerLogCommands(program: Command, act: Act): void {
       .argument('<service>', 'service name'),
   )
     .option('-f, --follow', 'keep printing new lines until Ctrl-C (a deployment log: until it ends)')
-    .option('--tail <n>', 'runtime logs: how many recent lines per task (default 200)', integer(0, 10_000))
+    .option('--tail <n>', 'runtime logs: how many of the most recent lines (default 200)', integer(0, 10_000))
     .option('--since <when>', 'runtime logs: lines since a duration ago (10m, 1h30m, 2d) or an ISO time (local unless it has an offset)', since)
     .option('--deployment <id>', 'the log of this deployment (its id or the first characters of it) instead')
     .option('-t, --timestamps', 'start each line with its time')
