@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readEvents, SseParser, type SseEvent } from './sse.ts';
+import { eventJson, readEvents, SseParser, type SseEvent } from './sse.ts';
 
 /** Feeds the chunks in order and returns every event. */
 function parse(chunks: string[], parser = new SseParser()): SseEvent[] {
@@ -115,5 +115,12 @@ describe('readEvents', () => {
     for await (const e of readEvents(bytes(chunks), parser)) events.push(e);
     assert.deepEqual(events, [{ event: 'line', data: '{"line":"déploiement ✓ 🚀"}', id: '9' }]);
     assert.equal(parser.lastEventId, '9');
+  });
+});
+
+describe('eventJson', () => {
+  it("parses an event's data, or says the server sent something else", () => {
+    assert.deepEqual(eventJson({ event: 'end', data: '{"status":"failed"}', id: undefined }), { status: 'failed' });
+    assert.throws(() => eventJson({ event: 'line', data: '<html>', id: undefined }), { name: 'ApiError', message: 'unexpected "line" event from the server: its data is not JSON' });
   });
 });
