@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
 import { composeContext } from '../src/app/compose.ts';
+import { removeNetworkEventually } from '../test/support/docker-cleanup.ts';
+import { projectNetworkName } from '../src/plan/app-service.ts';
 import { buildApi } from '../src/api/server.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { ensureSetupToken } from '../src/core/identity/setup.ts';
@@ -145,6 +147,7 @@ export async function deployBench(): Promise<void> {
     await exec('docker', ['service', 'rm', manual]).catch(() => undefined);
     for (const s of await docker.listServices({ labels: { 'berth.service': serviceId } }).catch(() => [])) await docker.removeService(s.name);
     await docker.removeService(config.BERTH_PROXY_SERVICE).catch(() => undefined);
+    for (const { id } of (await database.pool.query<{ id: string }>('SELECT id FROM projects')).rows) await removeNetworkEventually(docker, projectNetworkName(id)).catch(() => undefined);
     await platform.stopDns();
     await api.close();
     await bus.close();

@@ -80,7 +80,8 @@ export async function startServer(config: Config, opts: { log?: Logger } = {}): 
   if (setup) {
     process.stdout.write(`\n  Berth is not set up yet. One-time setup token (also in ${setup.file}):\n\n    ${setup.token}\n\n`);
   }
-  await ensurePlatform(docker, log);
+  // In the background: a slow or absent Docker must not hold up the API (health reports it).
+  void ensurePlatform(docker, log);
   // Deployments whose job ended while no handler could record it (a crash) take the job's outcome.
   await syncDeploymentsWithJobs(database.db);
   const unsubscribeSync = await bus.subscribe(JOB_STATE_TOPIC, () => void syncDeploymentsWithJobs(database.db).catch(() => undefined));

@@ -20,6 +20,16 @@ export function projectNetworkName(projectId: string): string {
   return `berth-p-${compact(projectId, 12)}`;
 }
 
+/**
+ * The subnet of a project network: a /24 in 10.64.0.0/10 derived from the project id, so it never lands
+ * in the platform networks' 10.0.x.0/24 range or Swarm's default pool, whatever order networks are made
+ * in. `attempt` moves to the next block when that one is taken.
+ */
+export function projectSubnet(projectId: string, attempt = 0): string {
+  const block = (parseInt(compact(projectId, 8), 16) + attempt * 7919) % 16384;
+  return `10.${64 + (block >> 8)}.${block & 255}.0/24`;
+}
+
 /** The name the ingress resolves (through Berth's DNS) to the live release's task addresses. */
 export function upstreamName(serviceId: string): string {
   return `${serviceId}.upstream.berth`;

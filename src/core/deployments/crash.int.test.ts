@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DockerGateway } from '../../infra/docker/index.ts';
+import { removeNetworkEventually } from '../../../test/support/docker-cleanup.ts';
+import { projectNetworkName } from '../../plan/app-service.ts';
 import { testDatabase, type TestDatabase } from '../../../test/support/db.ts';
 import { TestRepo } from '../../../test/support/git-repo.ts';
 
@@ -119,6 +121,9 @@ describe('control plane killed during a build', { timeout: 600_000 }, () => {
     const id = (await db.pool.query<{ id: string }>('SELECT id FROM services').catch(() => ({ rows: [] }))).rows[0]?.id;
     if (id) for (const s of await docker.listServices({ labels: { 'berth.service': id } })) await docker.removeService(s.name);
     await docker.removeService(`bt-${run}-proxy`).catch(() => undefined);
+    for (const { id: projectId } of (await db.pool.query<{ id: string }>('SELECT id FROM projects').catch(() => ({ rows: [] }))).rows) {
+      await removeNetworkEventually(docker, projectNetworkName(projectId)).catch(() => undefined);
+    }
     try {
       const info = JSON.parse(readFileSync(join(dataDir, 'dns', `bt-${run}-proxy`, 'dns.json'), 'utf8')) as { pid: number };
       process.kill(info.pid, 'SIGTERM');

@@ -11,6 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startLoad, type LoadReport, type RunningLoad } from '../ingress/http-load.test-support.ts';
 import type { Worker } from '../../jobs/index.ts';
+import { removeNetworkEventually } from '../../../test/support/docker-cleanup.ts';
+import { projectNetworkName } from '../../plan/app-service.ts';
 import { testApp, type TestApp } from '../../../test/support/app.ts';
 import { setupOwner, type Client } from '../../../test/support/client.ts';
 import { TestRepo } from '../../../test/support/git-repo.ts';
@@ -116,6 +118,9 @@ describe('deploy pipeline end to end (git → build → Swarm → Caddy)', { tim
         for (const s of await docker.listServices({ labels: { 'berth.service': id } })) await docker.removeService(s.name);
       }
       await docker.removeService(`bt-${run}-proxy`).catch(() => undefined);
+      for (const { id } of (await t.ctx.database.pool.query<{ id: string }>('SELECT id FROM projects')).rows) {
+        await removeNetworkEventually(docker, projectNetworkName(id)).catch(() => undefined);
+      }
     }
     await t?.close();
     repo?.remove();

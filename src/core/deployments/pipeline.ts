@@ -10,7 +10,7 @@ import { deployments, environments, projects, services } from '../../db/schema/i
 import type { DockerGateway, TaskSummary } from '../../infra/docker/index.ts';
 import type { GitGateway } from '../../infra/git/index.ts';
 import type { JobContext } from '../../jobs/index.ts';
-import { INGRESS_NETWORK, planAppService, projectNetworkName, releaseName, upstreamName } from '../../plan/app-service.ts';
+import { INGRESS_NETWORK, planAppService, projectNetworkName, projectSubnet, releaseName, upstreamName } from '../../plan/app-service.ts';
 import { BerthError } from '../errors.ts';
 import { appSpecSchema, type AppSpec } from '../services/kinds.ts';
 import type { EnvVars } from '../services/env-vars.ts';
@@ -194,7 +194,7 @@ export class DeployPipeline {
 
   private async release(l: Loaded, image: string, ctx: JobContext): Promise<TaskSummary[]> {
     const { docker } = this.deps;
-    await docker.ensureNetwork({ name: projectNetworkName(l.service.projectId), attachable: true, labels: { 'berth.project': l.service.projectId } });
+    await this.ensureProjectNetwork(l.service.projectId);
     const env = await this.deps.envVars.resolveAll(this.deps.db, l.service.id);
     const spec = planAppService({ service: l.service, spec: l.spec, deployment: { id: l.deployment.id, image }, env, routed: l.routed });
     await docker.ensureService(spec);
@@ -212,6 +212,22 @@ export class DeployPipeline {
       if (err instanceof ReleaseUnhealthy) throw new DeployFailed(`the new version never became healthy, so it got no traffic: ${err.message}`, { cause: err });
       throw err;
     }
+  }
+
+  /** The project's overlay network, on its derived subnet (the next free block if another network has it). */
+  private async ensureProjectNetwork(projectId: string): Promise<void> {
+    const name = projectNetworkName(projectId);
+    const used = await this.deps.docker.usedSubnets();
+    let attempt = 0;
+    while (used.has(projectSubnet(projectId, attempt)) && attempt < 64) attempt++;
+    const existing = await this.deps.docker.networkGateway(name);
+    await this.deps.docker.ensureNetwork({
+      name,
+      attachable: true,
+      labels: { 'berth.project': projectId },
+      // An existing network keeps whatever subnet it has: only a new one gets a derived block.
+      ...(existing ? {} : { subnet: projectSubnet(projectId, attempt) }),
+    });
   }
 
   /** Release services of this service other than `except` (the previous live one, or leftovers). */

@@ -152,6 +152,12 @@ export class DockerGateway {
     return config?.Gateway || undefined;
   }
 
+  /** Every IPv4 subnet any network on this engine uses (read-only; unlabelled networks included). */
+  async usedSubnets(): Promise<Set<string>> {
+    const networks = await this.call('network.list', () => this.docker.listNetworks());
+    return new Set(networks.flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((x): x is string => !!x && !x.includes(':'))));
+  }
+
   /**
    * A swarm network is allocated (driver, subnet) shortly after it is created; until then the engine
    * lists it with an empty driver, which must not read as drift. Waits a bounded while for that.
