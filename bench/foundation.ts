@@ -1,5 +1,6 @@
 // Foundation figures: cold start (first boot: initdb + migrations) and warm start of `berth server` to a
-// healthy /api/health; idle RSS of the server process and of its embedded PostgreSQL 30 s after boot.
+// healthy /api/health; idle RSS of the server process (run as the installer runs it, with
+// --max-semi-space-size=1) and of its embedded PostgreSQL 30 s after boot.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -20,7 +21,7 @@ async function freePort(): Promise<number> {
 
 async function startAndTime(env: NodeJS.ProcessEnv, port: number): Promise<{ child: ChildProcess; ms: number }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['bin/berth.js', 'server'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, ['--max-semi-space-size=1', 'bin/berth.js', 'server'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   for (;;) {
     if (child.exitCode !== null) throw new Error(`berth server exited with ${child.exitCode}`);
     try {

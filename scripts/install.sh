@@ -74,7 +74,7 @@ Wants=docker.service
 
 [Service]
 EnvironmentFile=$ENV_FILE
-ExecStart=$(command -v node) $ROOT/bin/berth.js server
+ExecStart=$(command -v node) --max-semi-space-size=1 $ROOT/bin/berth.js server
 Restart=on-failure
 KillSignal=SIGTERM
 # Only the control plane itself: the upstream DNS process (berth dns) must keep answering the proxy
@@ -94,7 +94,7 @@ else
     for _ in $(seq 1 100); do kill -0 "$(cat "$DATA_DIR/berth.pid")" 2>/dev/null || break; sleep 0.2; done
   fi
   say "starting berth server in the background (log: $DATA_DIR/berth.log)"
-  (set -a; source "$ENV_FILE"; set +a; exec setsid nohup node "$ROOT/bin/berth.js" server >>"$DATA_DIR/berth.log" 2>&1 </dev/null) &
+  (set -a; source "$ENV_FILE"; set +a; exec setsid nohup node --max-semi-space-size=1 "$ROOT/bin/berth.js" server >>"$DATA_DIR/berth.log" 2>&1 </dev/null) &
   echo $! >"$DATA_DIR/berth.pid"
 fi
 

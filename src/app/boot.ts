@@ -72,7 +72,7 @@ export async function startServer(config: Config, opts: { log?: Logger } = {}): 
   const applied = await migrate(database.pool);
   if (applied.length) log.info({ applied }, 'database migrated');
 
-  const bus = createBus({ redisUrl: config.REDIS_URL, onError: (err: unknown) => log.warn({ err: (err as Error)?.message }, 'event bus error') });
+  const bus = await createBus({ redisUrl: config.REDIS_URL, onError: (err: unknown) => log.warn({ err: (err as Error)?.message }, 'event bus error') });
   const docker = new DockerGateway({ socketPath: config.BERTH_DOCKER_SOCKET });
   const { ctx, queue, platform } = composeContext({ config, database, bus, secrets, docker, log });
 

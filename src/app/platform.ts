@@ -86,7 +86,11 @@ export class Platform implements IngressPort {
   }
 
   #require(): Ingress {
-    if (!this.#ingress) throw new Unavailable('the ingress is not running yet (Docker unreachable or not a Swarm manager)');
+    if (!this.#ingress) {
+      throw new Unavailable(
+        this.opts.config.BERTH_INGRESS ? 'the ingress is not running yet (Docker unreachable or not a Swarm manager)' : 'the ingress is disabled on this server (BERTH_INGRESS=false)',
+      );
+    }
     return this.#ingress;
   }
 

@@ -55,10 +55,10 @@ export function deploymentRoutes(app: Api, ctx: AppContext): void {
       summary: 'Roll back to the previous successful deployment, or a named one, reusing its kept image (no build)',
       tags,
       params: serviceParams,
-      body: z.object({ to: z.uuid().optional() }).default({}),
+      body: z.object({ to: z.uuid().optional() }).nullish(),
       response: { 202: deploymentOut },
     },
-    handler: async (req, reply) => reply.code(202).send(await ctx.deploys.rollback(await find(req), { to: req.body.to, trigger: `rollback:${req.caller!.user.name}` })),
+    handler: async (req, reply) => reply.code(202).send(await ctx.deploys.rollback(await find(req), { to: req.body?.to ?? undefined, trigger: `rollback:${req.caller!.user.name}` })),
   });
 
   app.get(`${SVC_URL}/deployments`, {

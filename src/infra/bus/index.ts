@@ -2,7 +2,6 @@
 // Must never pick silently between them at runtime: the choice is made once, from config, at startup.
 import type { BusErrorSink, EventBus } from './bus.ts';
 import { MemoryBus } from './memory.ts';
-import { RedisBus } from './redis.ts';
 
 export type { BusErrorSink, BusHandler, EventBus, Unsubscribe } from './bus.ts';
 export { busRateLimitStore } from './rate-limit-store.ts';
@@ -16,7 +15,10 @@ export interface CreateBusOptions {
   onError?: BusErrorSink;
 }
 
-export function createBus(options: CreateBusOptions = {}): EventBus {
+/** Async because the Redis client is only loaded when Redis is configured (it costs ~10 MiB of RSS). */
+export async function createBus(options: CreateBusOptions = {}): Promise<EventBus> {
   const { redisUrl, keyPrefix, onError } = options;
-  return redisUrl ? new RedisBus({ url: redisUrl, keyPrefix, onError }) : new MemoryBus({ onError });
+  if (!redisUrl) return new MemoryBus({ onError });
+  const { RedisBus } = await import('./redis.ts');
+  return new RedisBus({ url: redisUrl, keyPrefix, onError });
 }
