@@ -28,6 +28,7 @@ export const SETTINGS = {
   BERTH_DOCKER_SOCKET: { schema: z.string().min(1).default('/var/run/docker.sock'), doc: 'Docker Engine API socket.' },
   BERTH_BUILD_CPUS: { schema: z.coerce.number().min(0.1).max(256).default(1), doc: 'CPUs one image build may use (so builds cannot starve running apps).' },
   BERTH_BUILD_MEMORY_MB: { schema: int(64, 1024 * 1024).default(2048), doc: 'Memory one image build may use.' },
+  BERTH_MAX_UPLOAD_MB: { schema: int(1, 64 * 1024).default(200), doc: 'Largest source archive one upload may send (`POST …/archive`); a bigger one is refused with 413 and nothing is kept.' },
   BERTH_KEEP_IMAGES: { schema: int(1, 100).default(5), doc: 'Images kept per service for instant rollback.' },
   BERTH_PROXY_IMAGE: { schema: z.string().min(1).default('caddy:2'), doc: 'Image of the ingress proxy (tests use a locally built one).' },
   BERTH_PROXY_SERVICE: { schema: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/).default('berth-proxy'), doc: 'Swarm service name of the ingress proxy.' },

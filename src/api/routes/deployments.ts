@@ -1,9 +1,18 @@
 // Deploys of a service: start one, list and inspect them, stream a deployment's log live (SSE), cancel,
 // roll back; the service's live status and runtime logs from Docker.
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../app/context.ts';
 import { getDeployment, listDeployments, syncDeploymentsWithJobs } from '../../core/deployments/deployments.ts';
+import { assertArchiveSource } from '../../core/deployments/deploys.ts';
+import { BerthError, Invalid } from '../../core/errors.ts';
 import { getService } from '../../core/services/services.ts';
 import { JOB_STATE_TOPIC, jobLogTopic, readJobLogs, type JobLogEvent, type JobStateEvent } from '../../jobs/index.ts';
 import { access } from '../access.ts';
@@ -11,6 +20,25 @@ import { deploymentOut, serviceParams } from '../schemas.ts';
 import type { Api } from '../server.ts';
 
 export const SVC_URL = '/api/orgs/:org/projects/:project/environments/:env/services/:service';
+
+export const ARCHIVE_CONTENT_TYPES = ['application/gzip', 'application/x-gzip', 'application/x-tar', 'application/octet-stream'];
+
+export class UploadTooLarge extends BerthError {
+  readonly status = 413;
+  readonly code = 'payload_too_large';
+}
+
+/** Passes bytes through and fails with UploadTooLarge once more than `maxBytes` went by. */
+function sizeCap(maxBytes: number, tooLarge: () => Error): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      seen += chunk.length;
+      if (seen > maxBytes) callback(tooLarge());
+      else callback(null, chunk);
+    },
+  });
+}
 
 /** Server-sent events on a hijacked reply; returns a writer and a promise that resolves on close. */
 function openEventStream(req: FastifyRequest, reply: FastifyReply) {
@@ -47,6 +75,61 @@ export function deploymentRoutes(app: Api, ctx: AppContext): void {
     config: { access: access.org('service.deploy'), audit: 'deployment.create' },
     schema: { summary: 'Deploy the service (queued; follow its log to watch it)', tags, params: serviceParams, response: { 202: deploymentOut } },
     handler: async (req, reply) => reply.code(202).send(await ctx.deploys.deploy(await find(req), { trigger: `manual:${req.caller!.user.name}` })),
+  });
+
+  // The upload is the raw request stream, written to disk as it arrives (never buffered whole): the
+  // body stays a stream inside this plugin only; the size cap is counted here, not by a body limit.
+  void app.register(async (plain) => {
+    const scope = plain.withTypeProvider<ZodTypeProvider>();
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser(ARCHIVE_CONTENT_TYPES, (_req, payload, done) => done(null, payload));
+    scope.post(`${SVC_URL}/archive`, {
+      config: { access: access.org('service.deploy'), audit: 'deployment.upload' },
+      schema: {
+        summary: `Deploy an uploaded source archive (.tar.gz or .tar as the raw body; content-type ${ARCHIVE_CONTENT_TYPES.join(', ')}) to a service whose source is "archive"`,
+        tags,
+        params: serviceParams,
+        response: { 202: deploymentOut },
+      },
+      handler: async (req, reply) => {
+        const service = await find(req);
+        assertArchiveSource(service.spec);
+        const maxMb = ctx.config.BERTH_MAX_UPLOAD_MB;
+        const maxBytes = maxMb * 1024 * 1024;
+        const tooLarge = () => new UploadTooLarge(`the archive is larger than the upload limit of ${maxMb} MB (BERTH_MAX_UPLOAD_MB)`);
+        const declared = Number(req.headers['content-length']);
+        if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
+        const body = req.body as Readable | undefined;
+        if (!body || typeof body.pipe !== 'function') throw new Invalid('expected the archive as the request body');
+        const id = randomUUID();
+        const dir = join(ctx.config.BERTH_DATA_DIR, 'archives', service.id);
+        const file = join(dir, `${id}.tar.gz`);
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+        // The request is piped by hand (not destroyed with the pipeline): on 413 the rest is drained, so
+        // the client reads the answer instead of a reset connection.
+        const cap = sizeCap(maxBytes, tooLarge);
+        const forwardError = (err: Error) => cap.destroy(err);
+        body.once('error', forwardError);
+        body.pipe(cap);
+        try {
+          try {
+            await pipeline(cap, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
+          } catch (err) {
+            body.unpipe(cap);
+            body.resume();
+            if (err instanceof UploadTooLarge) void reply.header('connection', 'close');
+            throw err;
+          } finally {
+            body.off('error', forwardError);
+          }
+          const deployment = await ctx.deploys.deployArchive(service, { id, file, trigger: `upload:${req.caller!.user.name}` });
+          return await reply.code(202).send(deployment);
+        } catch (err) {
+          await rm(file, { force: true });
+          throw err;
+        }
+      },
+    });
   });
 
   app.post(`${SVC_URL}/rollback`, {

@@ -62,7 +62,19 @@ export interface EnqueueDeployJob {
 /** Creates a queued deployment and its job atomically. */
 export async function requestDeployment(
   pool: pg.Pool,
-  opts: { serviceId: string; orgId: string; trigger: string; kind?: 'deploy' | 'rollback'; rollbackOf?: string; image?: string; commitSha?: string },
+  opts: {
+    serviceId: string;
+    orgId: string;
+    trigger: string;
+    kind?: 'deploy' | 'rollback';
+    rollbackOf?: string;
+    image?: string;
+    commitSha?: string;
+    /** A pre-chosen id (an upload is written under it before the row exists). */
+    id?: string;
+    /** The uploaded source archive of an archive deploy. */
+    archivePath?: string;
+  },
   enqueue: EnqueueDeployJob,
 ): Promise<Row> {
   const client = await pool.connect();
@@ -72,6 +84,7 @@ export async function requestDeployment(
     const [row] = await tx
       .insert(deployments)
       .values({
+        ...(opts.id ? { id: opts.id } : {}),
         serviceId: opts.serviceId,
         status: 'queued',
         trigger: opts.trigger,
@@ -79,6 +92,7 @@ export async function requestDeployment(
         rollbackOf: opts.rollbackOf ?? null,
         image: opts.image ?? null,
         commitSha: opts.commitSha ?? null,
+        archivePath: opts.archivePath ?? null,
       })
       .returning();
     const job = await enqueue({ db: client, deploymentId: row!.id, serviceId: opts.serviceId, orgId: opts.orgId });

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { Db } from '../../db/client.ts';
 import type { JobQueue } from '../../jobs/index.ts';
 import { Conflict } from '../errors.ts';
+import { appSpecSchema } from '../services/kinds.ts';
 import { deploymentView, requestDeployment, rollbackTarget, type DeploymentView } from './deployments.ts';
 import type { DeployJobType } from './job.ts';
 
@@ -12,6 +13,15 @@ export interface DeployTarget {
   orgId: string;
   kind: string;
   currentDeploymentId?: string | null;
+}
+
+/** Throws Conflict unless the service's spec says its source is an uploaded archive. */
+export function assertArchiveSource(spec: unknown): void {
+  const parsed = appSpecSchema.safeParse(spec);
+  const type = parsed.success ? parsed.data.source?.type : undefined;
+  if (type !== 'archive') {
+    throw new Conflict(`this service is deployed from ${type ? `${type === 'git' ? 'a git repository' : 'an image'}` : 'no source'}, not an uploaded archive: set spec.source to { "type": "archive" } to deploy it by upload`);
+  }
 }
 
 export class Deploys {
@@ -25,6 +35,21 @@ export class Deploys {
     const row = await requestDeployment(
       this.deps.pool,
       { serviceId: service.id, orgId: service.orgId, trigger: opts.trigger, ...(opts.commitSha ? { commitSha: opts.commitSha } : {}) },
+      this.#enqueue,
+    );
+    return deploymentView(row, service.currentDeploymentId ?? null);
+  }
+
+  /**
+   * Deploys an uploaded source archive, already written to `file` under the deployment id `id` (the
+   * pipeline extracts and builds it). Only for services whose source is `archive`.
+   */
+  async deployArchive(service: DeployTarget & { spec: unknown }, opts: { id: string; file: string; trigger: string }): Promise<DeploymentView> {
+    if (service.kind !== 'app') throw new Conflict(`a ${service.kind} service is not deployed this way`);
+    assertArchiveSource(service.spec);
+    const row = await requestDeployment(
+      this.deps.pool,
+      { id: opts.id, serviceId: service.id, orgId: service.orgId, trigger: opts.trigger, archivePath: opts.file },
       this.#enqueue,
     );
     return deploymentView(row, service.currentDeploymentId ?? null);

@@ -3,10 +3,12 @@
 // The health-gated switch: the new release runs beside the old one; only once every new task is healthy
 // does the ingress move traffic (and drain the old tasks); a release that never becomes healthy is
 // removed and the old one keeps serving. Rollback skips source and build: it reuses the kept image.
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { deployments, environments, projects, services } from '../../db/schema/index.ts';
+import { ArchiveRejected, extractArchive, type ArchiveLimits } from '../../infra/archive/index.ts';
 import type { DockerGateway, TaskSummary } from '../../infra/docker/index.ts';
 import type { GitGateway } from '../../infra/git/index.ts';
 import type { JobContext } from '../../jobs/index.ts';
@@ -46,6 +48,13 @@ export interface PipelineDeps {
   /** Caps of one build, so a build cannot starve running apps. */
   buildLimits: { cpus: number; memoryBytes: number };
 }
+
+type Source = NonNullable<AppSpec['source']>;
+type GitSource = Extract<Source, { type: 'git' }>;
+type ArchiveSource = Extract<Source, { type: 'archive' }>;
+
+/** What one uploaded archive may expand to. */
+const ARCHIVE_LIMITS: Partial<ArchiveLimits> = { maxBytes: 1024 * 1024 * 1024, maxEntries: 50_000 };
 
 interface Loaded {
   deployment: typeof deployments.$inferSelect;
@@ -155,22 +164,61 @@ export class DeployPipeline {
         return local ?? source.image;
       });
     }
-    if (source.type === 'archive') throw new DeployFailed('upload an archive to deploy this service');
+    if (source.type === 'archive') return this.extractAndBuild(l, source, ctx, timed);
     const fetched = await timed('fetch', async () => {
       const f = await this.deps.git.fetchSource({ key: l.service.id, repository: source.repository, ref: source.ref, signal: ctx.signal, onLine: (line) => void ctx.log(line) });
       await ctx.log(`commit ${f.sha.slice(0, 12)} by ${f.author}: ${f.message.split('\n')[0]}`);
       await updateDeployment(this.deps.db, l.deployment.id, { commitSha: f.sha, commitAuthor: f.author, commitMessage: f.message.slice(0, 2000) });
       return f;
     });
+    return this.build(l, { root: fetched.dir, source }, ctx, timed);
+  }
+
+  /**
+   * An uploaded archive: extracted (every member checked, sizes capped) into a fresh directory beside
+   * it, built like a checkout, then both removed. A rejected archive fails the deployment with the
+   * rule it broke and the entry that broke it.
+   */
+  private async extractAndBuild(l: Loaded, source: ArchiveSource, ctx: JobContext, timed: <T>(n: string, f: () => Promise<T>) => Promise<T>): Promise<string> {
+    const file = l.deployment.archivePath;
+    if (!file) throw new DeployFailed('upload an archive to deploy this service (POST …/archive)');
+    const dest = join(dirname(file), l.deployment.id);
+    const shutdown = () => (ctx.signal.reason as Error | undefined)?.name === 'WorkerShutdown';
+    let keepArchive = false;
+    try {
+      await timed('extract', async () => {
+        await rm(dest, { recursive: true, force: true });
+        try {
+          const x = await extractArchive({ file, dest, limits: ARCHIVE_LIMITS, signal: ctx.signal });
+          await ctx.log(`extracted ${x.entries} entr${x.entries === 1 ? 'y' : 'ies'} (${x.bytes} bytes) from the uploaded ${x.format} archive`);
+        } catch (err) {
+          if (err instanceof ArchiveRejected) throw new DeployFailed(`the uploaded archive was rejected: ${err.message}`, { cause: err });
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new DeployFailed('the uploaded archive is gone: upload it again', { cause: err });
+          throw err;
+        }
+      });
+      return await this.build(l, { root: dest, source }, ctx, timed);
+    } catch (err) {
+      // A shutdown hands the job back: the deployment starts over and needs its archive.
+      keepArchive = shutdown();
+      throw err;
+    } finally {
+      await rm(dest, { recursive: true, force: true }).catch(() => undefined);
+      if (!keepArchive) await rm(file, { force: true }).catch(() => undefined);
+    }
+  }
+
+  private async build(l: Loaded, from: { root: string; source: GitSource | ArchiveSource }, ctx: JobContext, timed: <T>(n: string, f: () => Promise<T>) => Promise<T>): Promise<string> {
+    const { source } = from;
     return timed('build', async () => {
       const { cpus, memoryBytes } = this.deps.buildLimits;
       const { imageId } = await this.deps.docker.buildImage({
-        contextDir: join(fetched.dir, source.context),
+        contextDir: join(from.root, source.context),
         // The context must stay inside the checkout even through a symlinked directory.
-        sourceRoot: fetched.dir,
+        sourceRoot: from.root,
         dockerfile: source.dockerfile,
-        buildArgs: source.buildArgs,
-        ...(source.target ? { target: source.target } : {}),
+        buildArgs: source.type === 'git' ? source.buildArgs : {},
+        ...(source.type === 'git' && source.target ? { target: source.target } : {}),
         tag: `berth/app-${l.service.id.slice(0, 8)}:${l.deployment.id.slice(0, 8)}`,
         labels: { 'berth.service': l.service.id, 'berth.deployment': l.deployment.id },
         limits: { memoryBytes, cpuPeriod: 100_000, cpuQuota: Math.round(cpus * 100_000) },

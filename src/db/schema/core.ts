@@ -152,6 +152,8 @@ export const deployments = pgTable('deployments', {
   imageId: text('image_id'),
   releaseName: text('release_name'),
   steps: jsonb('steps').$type<Record<string, number>>().notNull().default({}),
+  /** The uploaded source archive of an archive deploy (removed once built). */
+  archivePath: text('archive_path'),
 });
 
 export const serviceWebhooks = pgTable('service_webhooks', {
