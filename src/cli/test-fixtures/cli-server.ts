@@ -1,17 +1,17 @@
 // Test-only: a real `berth server` child process on a fresh test database, set up with an owner (alice,
 // organisation acme) and an API key, and a runner for `node bin/berth.js …` logged in as her through
-// BERTH_URL/BERTH_API_KEY. The same shape as cli.int.test.ts's harness, for the newer CLI test files.
+// BERTH_URL/BERTH_API_KEY (or, with `loggedIn: false`, as a user who has yet to run `berth login`).
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testDatabase, type TestDatabase } from '../../../test/support/db.ts';
+import { setupOverHttp } from '../../../test/support/http-setup.ts';
 
 export const BIN = fileURLToPath(new URL('../../../bin/berth.js', import.meta.url));
-const PASSWORD = 'correct horse battery staple';
 
 export interface Run {
   code: number | null;
@@ -28,7 +28,15 @@ export interface CliServer {
   url: string;
   db: TestDatabase;
   ownerKey: string;
-  /** `berth <args>` as alice, with only PATH, HOME/XDG in a temp directory and BERTH_URL/BERTH_API_KEY set. */
+  /** A scratch directory, removed by stop(), that holds `home` and `xdg`. */
+  tmp: string;
+  /** HOME and XDG_CONFIG_HOME of `berth` runs: the login file is <xdg>/berth/config.json. */
+  home: string;
+  xdg: string;
+  /**
+   * `berth <args>` with only PATH, HOME/XDG_CONFIG_HOME and, unless started with `loggedIn: false`,
+   * BERTH_URL/BERTH_API_KEY (alice) set; `env` goes on top. Stdin is closed or fed `input`.
+   */
   berth(args: string[], opts?: { env?: Record<string, string>; input?: string }): Promise<Run>;
   /** A JSON request with alice's API key. */
   api(method: string, path: string, body?: unknown): Promise<ApiAnswer>;
@@ -55,8 +63,11 @@ function collectOutput(child: ChildProcess): { stdout: () => string; stderr: () 
   return { stdout: () => out, stderr: () => err };
 }
 
-/** Starts the server with `env` on top of the test defaults (no Docker socket). */
-export async function startCliServer(env: Record<string, string> = {}): Promise<CliServer> {
+/**
+ * Starts the server with `env` on top of the test defaults (no Docker socket). `loggedIn: false` leaves
+ * BERTH_URL/BERTH_API_KEY out of the `berth` runs' environment.
+ */
+export async function startCliServer(env: Record<string, string> = {}, opts: { loggedIn?: boolean } = {}): Promise<CliServer> {
   const db = await testDatabase();
   const tmp = mkdtempSync(join(tmpdir(), 'berth-cli-test-'));
   const dataDir = join(tmp, 'data');
@@ -76,18 +87,6 @@ export async function startCliServer(env: Record<string, string> = {}): Promise<
   for (const k of ['REDIS_URL', 'BERTH_CONFIG_FILE', 'BERTH_MASTER_KEY', 'BERTH_MASTER_KEY_FILE']) delete serverEnv[k];
   const server = spawn(process.execPath, [BIN, 'server'], { env: serverEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const log = collectOutput(server);
-
-  const request = async (method: string, path: string, opts: { body?: unknown; key?: string; cookie?: string; csrf?: string } = {}) => {
-    const headers: Record<string, string> = {};
-    if (opts.body !== undefined) headers['content-type'] = 'application/json';
-    if (opts.key) headers.authorization = `Bearer ${opts.key}`;
-    if (opts.cookie) headers.cookie = opts.cookie;
-    if (opts.csrf) headers['x-csrf-token'] = opts.csrf;
-    const res = await fetch(url + path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
-    const text = await res.text();
-    const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    return { status: res.status, body: text ? JSON.parse(text) : undefined, cookie };
-  };
 
   const stop = async () => {
     if (server.exitCode === null) {
@@ -111,31 +110,34 @@ export async function startCliServer(env: Record<string, string> = {}): Promise<
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    const token = readFileSync(join(dataDir, 'setup-token'), 'utf8').trim();
-    const setup = await request('POST', '/api/setup', { body: { token, name: 'alice', email: 'alice@example.com', password: PASSWORD, organization: 'acme' } });
-    assert.equal(setup.status, 201, JSON.stringify(setup.body));
-    const key = await request('POST', '/api/me/api-keys', { body: { name: 'cli' }, cookie: setup.cookie, csrf: setup.body.csrfToken });
-    assert.equal(key.status, 201, JSON.stringify(key.body));
-    const ownerKey = key.body.key as string;
+    const { apiKey: ownerKey } = await setupOverHttp({ api: url, dataDir });
 
     const home = join(tmp, 'home');
+    const xdg = join(tmp, 'xdg');
+    const login = opts.loggedIn === false ? {} : { BERTH_URL: url, BERTH_API_KEY: ownerKey };
     return {
       url,
       db,
       ownerKey,
+      tmp,
+      home,
+      xdg,
       serverLog: log.stderr,
       stop,
       api: async (method, path, body) => {
-        const { status, body: answer } = await request(method, path, { key: ownerKey, ...(body === undefined ? {} : { body }) });
-        return { status, body: answer };
+        const headers: Record<string, string> = { authorization: `Bearer ${ownerKey}` };
+        if (body !== undefined) headers['content-type'] = 'application/json';
+        const res = await fetch(url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+        const text = await res.text();
+        return { status: res.status, body: text ? JSON.parse(text) : undefined };
       },
-      berth: (args, opts = {}) => {
+      berth: (args, run = {}) => {
         const child = spawn(process.execPath, [BIN, ...args], {
-          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', BERTH_FROM_SOURCE: '1', HOME: home, XDG_CONFIG_HOME: join(tmp, 'xdg'), BERTH_URL: url, BERTH_API_KEY: ownerKey, ...opts.env },
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', BERTH_FROM_SOURCE: '1', HOME: home, XDG_CONFIG_HOME: xdg, ...login, ...run.env },
           stdio: ['pipe', 'pipe', 'pipe'],
         });
         const output = collectOutput(child);
-        child.stdin!.end(opts.input ?? '');
+        child.stdin!.end(run.input ?? '');
         return new Promise((resolve, reject) => {
           child.once('error', reject);
           child.once('close', (code) => resolve({ code, stdout: output.stdout(), stderr: output.stderr() }));

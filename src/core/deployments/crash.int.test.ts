@@ -16,6 +16,7 @@ import { removeNetworkEventually } from '../../../test/support/docker-cleanup.ts
 import { projectNetworkName } from '../../plan/app-service.ts';
 import { testDatabase, type TestDatabase } from '../../../test/support/db.ts';
 import { TestRepo } from '../../../test/support/git-repo.ts';
+import { setupOverHttp } from '../../../test/support/http-setup.ts';
 
 const run = randomBytes(3).toString('hex');
 const host = `crash-${run}.example.test`;
@@ -103,13 +104,7 @@ describe('control plane killed during a build', { timeout: 600_000 }, () => {
       BERTH_DNS_PORT: '0',
     };
     await startServer();
-    const token = readFileSync(join(dataDir, 'setup-token'), 'utf8').trim();
-    const setup = await fetch(`${api}/api/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, name: 'alice', email: 'alice@example.com', password: 'correct horse battery staple', organization: 'acme' }) });
-    assert.equal(setup.status, 201);
-    const { csrfToken } = (await setup.json()) as { csrfToken: string };
-    const cookie = setup.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    const created = await fetch(`${api}/api/me/api-keys`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken }, body: JSON.stringify({ name: 'test' }) });
-    key = ((await created.json()) as { key: string }).key;
+    ({ apiKey: key } = await setupOverHttp({ api, dataDir, keyName: 'test' }));
     assert.equal((await call('POST', '/api/orgs/acme/projects', { name: 'shop' })).status, 201);
     const svc = await call('POST', '/api/orgs/acme/projects/shop/environments/production/services', { name: 'web', kind: 'app', spec: { source: { type: 'git', repository: repo.dir, ref: 'main' }, port: 8080 } });
     assert.equal(svc.status, 201, JSON.stringify(svc.body));
