@@ -10,6 +10,7 @@ import type { AppContext } from '../app/context.ts';
 import { busRateLimitStore } from '../infra/bus/index.ts';
 import { installAccessLayer, requireDeclarations } from './access.ts';
 import { installErrorHandler } from './errors.ts';
+import { credentialRoutes } from './routes/credentials.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { domainRoutes } from './routes/domains.ts';
 import { identityRoutes } from './routes/identity.ts';
@@ -75,6 +76,7 @@ export async function buildApi(ctx: AppContext, opts: BuildApiOptions = {}): Pro
   jobRoutes(app, ctx);
   deploymentRoutes(app, ctx);
   domainRoutes(app, ctx);
+  credentialRoutes(app, ctx);
   webhookRoutes(app, ctx);
   opts.extraRoutes?.(app);
   await app.ready();

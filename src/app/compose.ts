@@ -6,6 +6,7 @@ import type { Config } from '../config/config.ts';
 import { Deploys } from '../core/deployments/deploys.ts';
 import { deployJobType } from '../core/deployments/job.ts';
 import { DeployPipeline } from '../core/deployments/pipeline.ts';
+import { SourceCredentials } from '../core/services/credentials.ts';
 import { EnvVars } from '../core/services/env-vars.ts';
 import { Webhooks } from '../core/webhooks/webhooks.ts';
 import type { Database } from '../db/client.ts';
@@ -45,6 +46,7 @@ export function composeContext(o: ComposeOptions): Composed {
     git: new GitGateway({ workRoot: join(config.BERTH_DATA_DIR, 'git') }),
     ingress: platform,
     envVars,
+    credentials: new SourceCredentials(secrets),
     keepImages: config.BERTH_KEEP_IMAGES,
     buildLimits: { cpus: config.BERTH_BUILD_CPUS, memoryBytes: config.BERTH_BUILD_MEMORY_MB * 1024 * 1024 },
   });

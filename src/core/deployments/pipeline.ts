@@ -16,6 +16,7 @@ import { INGRESS_NETWORK, planAppService, projectNetworkName, projectSubnet, rel
 import { BerthError } from '../errors.ts';
 import { appSpecSchema, type AppSpec } from '../services/kinds.ts';
 import type { EnvVars } from '../services/env-vars.ts';
+import { credentialsApply, type SourceCredentials } from '../services/credentials.ts';
 import { updateDeployment } from './deployments.ts';
 import { ReleaseUnhealthy, waitUntilHealthy } from './health.ts';
 
@@ -41,6 +42,8 @@ export interface PipelineDeps {
   git: GitGateway;
   ingress: IngressPort;
   envVars: EnvVars;
+  /** Source credentials (deploy key, registry login); without it, sources are fetched anonymously. */
+  credentials?: SourceCredentials;
   /** Images kept per service for rollback (default 5). */
   keepImages?: number;
   /** How long a new release may take to become healthy (default 120 s). */
@@ -166,7 +169,9 @@ export class DeployPipeline {
     }
     if (source.type === 'archive') return this.extractAndBuild(l, source, ctx, timed);
     const fetched = await timed('fetch', async () => {
-      const f = await this.deps.git.fetchSource({ key: l.service.id, repository: source.repository, ref: source.ref, signal: ctx.signal, onLine: (line) => void ctx.log(line) });
+      const { deployKey } = (await this.deps.credentials?.open(this.deps.db, l.service.id)) ?? {};
+      if (deployKey) await ctx.log("using the service's deploy key");
+      const f = await this.deps.git.fetchSource({ key: l.service.id, repository: source.repository, ref: source.ref, ...(deployKey ? { deployKey } : {}), signal: ctx.signal, onLine: (line) => void ctx.log(line) });
       await ctx.log(`commit ${f.sha.slice(0, 12)} by ${f.author}: ${f.message.split('\n')[0]}`);
       await updateDeployment(this.deps.db, l.deployment.id, { commitSha: f.sha, commitAuthor: f.author, commitMessage: f.message.slice(0, 2000) });
       return f;
@@ -245,7 +250,7 @@ export class DeployPipeline {
     await this.ensureProjectNetwork(l.service.projectId);
     const env = await this.deps.envVars.resolveAll(this.deps.db, l.service.id);
     const spec = planAppService({ service: l.service, spec: l.spec, deployment: { id: l.deployment.id, image }, env, routed: l.routed });
-    await docker.ensureService(spec);
+    await docker.ensureService(spec, await this.registryAuth(l, image, ctx));
     await ctx.log(`started ${spec.Name} (${l.spec.replicas} replica${l.spec.replicas === 1 ? '' : 's'}); waiting until healthy`);
     try {
       return await waitUntilHealthy({
@@ -260,6 +265,19 @@ export class DeployPipeline {
       if (err instanceof ReleaseUnhealthy) throw new DeployFailed(`the new version never became healthy, so it got no traffic: ${err.message}`, { cause: err });
       throw err;
     }
+  }
+
+  /** Registry credentials for an image source pulled by the nodes, only when they are for the image's registry. */
+  private async registryAuth(l: Loaded, image: string, ctx: JobContext): Promise<{ registryAuth?: { username: string; password: string; serveraddress: string } }> {
+    if (l.spec.source?.type !== 'image' || image.startsWith('sha256:')) return {};
+    const { registry } = (await this.deps.credentials?.open(this.deps.db, l.service.id)) ?? {};
+    if (!registry) return {};
+    if (!credentialsApply(registry.server, image)) {
+      await ctx.log(`registry credentials are for ${registry.server}, not for the registry of ${image}: pulling without them`);
+      return {};
+    }
+    await ctx.log(`pulling with the registry login of ${registry.username} at ${registry.server}`);
+    return { registryAuth: { username: registry.username, password: registry.password, serveraddress: registry.server } };
   }
 
   /** The project's overlay network, on its derived subnet (the next free block if another network has it). */

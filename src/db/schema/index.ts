@@ -1,2 +1,3 @@
 export * from './core.ts';
 export * from './jobs.ts';
+export * from './credentials.ts';

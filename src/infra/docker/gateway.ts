@@ -24,6 +24,26 @@ import type {
 
 /** Service create sends no registry credentials; an empty auth config keeps dockerode from inventing one. */
 const NO_REGISTRY_AUTH = {} as Dockerode.AuthConfig;
+
+/** Credentials Swarm uses to pull a service's image from a private registry. */
+export interface RegistryAuth {
+  username: string;
+  password: string;
+  serveraddress: string;
+}
+
+/**
+ * The `X-Registry-Auth` header value: the auth config as JSON, base64url-encoded (Engine API). Padded,
+ * because the engine decodes with Go's `base64.URLEncoding`, which requires the padding.
+ */
+export function registryAuthHeader(auth: RegistryAuth): string {
+  const { username, password, serveraddress } = auth;
+  return Buffer.from(JSON.stringify({ username, password, serveraddress })).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
+}
+
+/** dockerode sends an auth config's `base64` field verbatim as X-Registry-Auth. */
+const authConfig = (auth: RegistryAuth) => ({ base64: registryAuthHeader(auth) }) as unknown as Dockerode.AuthConfig;
+
 const MAX_RACE_RETRIES = 3;
 const ALLOCATION_POLLS = 100;
 const ALLOCATION_POLL_MS = 100;
@@ -211,10 +231,10 @@ export class DockerGateway {
   // ---- services ----
 
   /** Creates or updates a service by name so it matches `desired`; does nothing when it already does. */
-  async ensureService(desired: ServiceSpec): Promise<EnsureServiceResult> {
+  async ensureService(desired: ServiceSpec, options: { registryAuth?: RegistryAuth } = {}): Promise<EnsureServiceResult> {
     assertDockerName('Name', desired.Name);
     const spec = await this.prepareServiceSpec(desired);
-    return retryLostRaces(() => this.convergeService(spec));
+    return retryLostRaces(() => this.convergeService(spec, options.registryAuth));
   }
 
   /** Removes a Berth-labelled service; a missing one is fine. */
@@ -336,11 +356,11 @@ export class DockerGateway {
     });
   }
 
-  private async convergeService(spec: ServiceSpec): Promise<EnsureServiceResult> {
+  private async convergeService(spec: ServiceSpec, registryAuth: RegistryAuth | undefined): Promise<EnsureServiceResult> {
     const current = await this.findService(spec.Name);
     if (!current) {
       const created = await this.call('service.create', () =>
-        this.docker.createService(NO_REGISTRY_AUTH, spec as unknown as Dockerode.ServiceSpec),
+        this.docker.createService(registryAuth ? authConfig(registryAuth) : NO_REGISTRY_AUTH, spec as unknown as Dockerode.ServiceSpec),
       );
       const service = await this.inspectService(created.id);
       return { action: 'created', id: service.ID, version: reportedVersion(service), changes: [] };
@@ -348,7 +368,8 @@ export class DockerGateway {
     this.assertManaged('service', spec.Name, current.Spec?.Labels);
     const changes = serviceSpecDifferences(spec, current.Spec);
     if (changes.length === 0) return { action: 'unchanged', id: current.ID, version: reportedVersion(current), changes };
-    await this.updateService(current, spec);
+    // No header without credentials: an update then keeps whatever auth the service already has.
+    await this.updateService(current, spec, registryAuth && authConfig(registryAuth));
     const updated = await this.inspectService(current.ID);
     return { action: 'updated', id: updated.ID, version: reportedVersion(updated), changes };
   }
@@ -357,9 +378,10 @@ export class DockerGateway {
    * The one place a service's version index is read and passed: Swarm rejects an update built on a
    * stale read ("update out of sequence"), which ensureService retries from a fresh read.
    */
-  private async updateService(current: Dockerode.Service, spec: ServiceSpec): Promise<void> {
+  private async updateService(current: Dockerode.Service, spec: ServiceSpec, auth: Dockerode.AuthConfig | undefined): Promise<void> {
     const version = current.Version?.Index;
-    await this.call('service.update', () => this.docker.getService(current.ID).update({ _query: { version }, _body: spec }));
+    // dockerode takes `authconfig` out of the options (into the X-Registry-Auth header, never the URL).
+    await this.call('service.update', () => this.docker.getService(current.ID).update({ ...(auth ? { authconfig: auth } : {}), _query: { version }, _body: spec }));
   }
 
   /** The service with exactly this name (the engine also resolves IDs and ID prefixes), or undefined. */

@@ -1,5 +1,5 @@
 // Public surface of the Docker gateway: import from here, not from the files behind it.
-export { DockerGateway } from './gateway.ts';
+export { DockerGateway, registryAuthHeader, type RegistryAuth } from './gateway.ts';
 export type {
   DockerEvent, DockerGatewayOptions, EngineInfo, EnsureServiceResult, EnsureSwarmOptions, EnsureSwarmResult,
   EventsOptions, ServiceLogsOptions, SwarmState,
