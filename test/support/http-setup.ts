@@ -1,10 +1,27 @@
-// Test-only: first-run setup of a running `berth server` over real HTTP, and API keys made through a
-// password session as the dashboard would (session cookie + x-csrf-token). The over-the-wire
-// counterpart of setupOwner in client.ts, which goes through fastify.inject.
+// Test-only: a real `berth server` child process over HTTP — its environment, its first-run setup, and
+// API keys made through a password session as the dashboard would (session cookie + x-csrf-token).
+// The over-the-wire counterpart of setupOwner in client.ts, which goes through fastify.inject.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PASSWORD } from './client.ts';
+
+/**
+ * The environment for `berth server` run from source on `databaseUrl`, with its data in `dataDir` and
+ * the API on 127.0.0.1:`port`, logging warnings: this process's environment, those, then `extra`.
+ */
+export function berthServerEnv(opts: { databaseUrl: string; dataDir: string; port: number }, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    BERTH_FROM_SOURCE: '1',
+    DATABASE_URL: opts.databaseUrl,
+    BERTH_DATA_DIR: opts.dataDir,
+    BERTH_PORT: String(opts.port),
+    BERTH_HOST: '127.0.0.1',
+    BERTH_LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
 
 export interface HttpSession {
   /** The session's cookies, as a Cookie header. */

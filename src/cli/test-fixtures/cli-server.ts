@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testDatabase, type TestDatabase } from '../../../test/support/db.ts';
-import { setupOverHttp } from '../../../test/support/http-setup.ts';
+import { berthServerEnv, setupOverHttp } from '../../../test/support/http-setup.ts';
 
 export const BIN = fileURLToPath(new URL('../../../bin/berth.js', import.meta.url));
 
@@ -73,17 +73,7 @@ export async function startCliServer(env: Record<string, string> = {}, opts: { l
   const dataDir = join(tmp, 'data');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const serverEnv: Record<string, string | undefined> = {
-    ...process.env,
-    BERTH_FROM_SOURCE: '1',
-    DATABASE_URL: db.url,
-    BERTH_DATA_DIR: dataDir,
-    BERTH_PORT: String(port),
-    BERTH_HOST: '127.0.0.1',
-    BERTH_LOG_LEVEL: 'warn',
-    BERTH_DOCKER_SOCKET: '/nonexistent.sock',
-    ...env,
-  };
+  const serverEnv = berthServerEnv({ databaseUrl: db.url, dataDir, port }, { BERTH_DOCKER_SOCKET: '/nonexistent.sock', ...env });
   for (const k of ['REDIS_URL', 'BERTH_CONFIG_FILE', 'BERTH_MASTER_KEY', 'BERTH_MASTER_KEY_FILE']) delete serverEnv[k];
   const server = spawn(process.execPath, [BIN, 'server'], { env: serverEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const log = collectOutput(server);

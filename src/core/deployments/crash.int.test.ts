@@ -16,7 +16,7 @@ import { removeNetworkEventually } from '../../../test/support/docker-cleanup.ts
 import { projectNetworkName } from '../../plan/app-service.ts';
 import { testDatabase, type TestDatabase } from '../../../test/support/db.ts';
 import { TestRepo } from '../../../test/support/git-repo.ts';
-import { setupOverHttp } from '../../../test/support/http-setup.ts';
+import { berthServerEnv, setupOverHttp } from '../../../test/support/http-setup.ts';
 
 const run = randomBytes(3).toString('hex');
 const host = `crash-${run}.example.test`;
@@ -88,21 +88,14 @@ describe('control plane killed during a build', { timeout: 600_000 }, () => {
     const port = await freePort();
     proxyPort = await freePort();
     api = `http://127.0.0.1:${port}`;
-    env = {
-      ...process.env,
-      BERTH_FROM_SOURCE: '1',
-      DATABASE_URL: db.url,
-      BERTH_DATA_DIR: dataDir,
-      BERTH_PORT: String(port),
-      BERTH_HOST: '127.0.0.1',
-      BERTH_LOG_LEVEL: 'warn',
+    env = berthServerEnv({ databaseUrl: db.url, dataDir, port }, {
       BERTH_JOB_LEASE_SECONDS: '3',
       BERTH_PROXY_SERVICE: `bt-${run}-proxy`,
       BERTH_PROXY_HTTP_PORT: String(proxyPort),
       BERTH_PROXY_HTTPS_PORT: String(await freePort()),
       BERTH_PROXY_IMAGE: process.env.BERTH_PROXY_IMAGE ?? 'berth/caddy:2',
       BERTH_DNS_PORT: '0',
-    };
+    });
     await startServer();
     ({ apiKey: key } = await setupOverHttp({ api, dataDir, keyName: 'test' }));
     assert.equal((await call('POST', '/api/orgs/acme/projects', { name: 'shop' })).status, 201);
