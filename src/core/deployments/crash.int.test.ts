@@ -3,10 +3,9 @@
 // deployment is failed with a reason once its lease expires — nothing stays "running".
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,21 +16,13 @@ import { projectNetworkName } from '../../plan/app-service.ts';
 import { testDatabase, type TestDatabase } from '../../../test/support/db.ts';
 import { TestRepo } from '../../../test/support/git-repo.ts';
 import { berthServerEnv, setupOverHttp } from '../../../test/support/http-setup.ts';
+import { freeHostPort } from '../../../test/support/ports.ts';
 
 const run = randomBytes(3).toString('hex');
 const host = `crash-${run}.example.test`;
 const BIN = new URL('../../../bin/berth.js', import.meta.url).pathname;
 
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = randomInt(19000, 20000);
-    const free = await new Promise<boolean>((resolve) => {
-      const s = createServer().once('error', () => resolve(false));
-      s.listen({ port, host: '0.0.0.0', exclusive: true }, () => s.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
+const freePort = () => freeHostPort(19000, 20000);
 
 describe('control plane killed during a build', { timeout: 600_000 }, () => {
   let db: TestDatabase;

@@ -4,9 +4,8 @@
 // 2-second ones) on the route during redeploys, a failing release, a rollback and a cancelled build,
 // and counts every request: none may fail. Durations are printed, never asserted.
 import assert from 'node:assert/strict';
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startLoad, type LoadReport, type RunningLoad } from '../ingress/http-load.test-support.ts';
@@ -16,21 +15,13 @@ import { projectNetworkName } from '../../plan/app-service.ts';
 import { testApp, type TestApp } from '../../../test/support/app.ts';
 import { setupOwner, type Client } from '../../../test/support/client.ts';
 import { TestRepo } from '../../../test/support/git-repo.ts';
+import { freeHostPort } from '../../../test/support/ports.ts';
 
 const run = randomBytes(3).toString('hex');
 const host = `web-${run}.example.test`;
 const SVC = '/api/orgs/acme/projects/shop/environments/production/services/web';
 
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = randomInt(18000, 19000);
-    const free = await new Promise<boolean>((resolve) => {
-      const s = createServer().once('error', () => resolve(false));
-      s.listen({ port, host: '0.0.0.0', exclusive: true }, () => s.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
+const freePort = () => freeHostPort(18000, 19000);
 
 describe('deploy pipeline end to end (git → build → Swarm → Caddy)', { timeout: 900_000 }, () => {
   let t: TestApp;

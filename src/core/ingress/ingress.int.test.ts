@@ -5,10 +5,9 @@
 // 127.0.0.1 and to the containers created here. Durations are printed, never asserted.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -17,6 +16,7 @@ import { DnsServer } from '../../infra/dns/index.ts';
 import { ProxyAdminError, proxyDnsHost } from '../../infra/proxy/index.ts';
 import { sameCaddyConfig } from '../../plan/caddy.ts';
 import { planRoutes } from '../../plan/routes.ts';
+import { freeHostPort } from '../../../test/support/ports.ts';
 import { startLoad } from './http-load.test-support.ts';
 import { Ingress } from './index.ts';
 
@@ -40,22 +40,8 @@ let httpPort = 0;
 let ingressNetworkCreated = false;
 const ips: Record<'v1' | 'v2', string[]> = { v1: [], v2: [] };
 
-async function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host: '0.0.0.0', exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
 /** A free host port in 18000–18999 (80 may be taken on a developer machine). */
-async function freePort(avoid: number[] = []): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = randomInt(18000, 19000);
-    if (!avoid.includes(port) && (await portIsFree(port))) return port;
-  }
-  throw new Error('no free port in 18000-18999');
-}
+const freePort = (avoid: number[] = []) => freeHostPort(18000, 19000, avoid);
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
