@@ -14,6 +14,7 @@ import { credentialRoutes } from './routes/credentials.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { domainRoutes } from './routes/domains.ts';
 import { identityRoutes } from './routes/identity.ts';
+import { ingressRoutes } from './routes/ingress.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { orgRoutes } from './routes/orgs.ts';
@@ -78,6 +79,7 @@ export async function buildApi(ctx: AppContext, opts: BuildApiOptions = {}): Pro
   domainRoutes(app, ctx);
   credentialRoutes(app, ctx);
   webhookRoutes(app, ctx);
+  ingressRoutes(app, ctx);
   opts.extraRoutes?.(app);
   await app.ready();
   return app;
