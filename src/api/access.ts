@@ -145,8 +145,9 @@ async function audit(ctx: AppContext, req: FastifyRequest, reply: FastifyReply):
 }
 
 export function installAccessLayer(app: FastifyInstance, ctx: AppContext): void {
-  // preValidation: the caller is checked before the body is, so a stranger learns nothing from a 400.
-  app.addHook('preValidation', async (req) => {
+  // onRequest: the caller is checked before the body is even read (no upload from a stranger, and no
+  // 400/415 that would tell them anything about the route).
+  app.addHook('onRequest', async (req) => {
     if (req.is404 || !req.url.startsWith('/api/') || req.url.startsWith('/api/docs')) return;
     await authorize(ctx, req);
   });

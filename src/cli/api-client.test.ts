@@ -162,6 +162,18 @@ describe('ApiClient.events', () => {
     return out;
   }
 
+  /** A stream that sends one event (data 1) and stays open; `closed()` settles when the client's connection closes. */
+  async function oneEventThenOpen(): Promise<{ url: string; closed: () => Promise<void> }> {
+    let closed!: Promise<void>;
+    const { url, server } = await serve((req, res) => {
+      closed = new Promise((resolve) => req.socket.once('close', () => resolve()));
+      sse(res);
+      res.write('event: line\ndata: 1\n\n');
+    });
+    servers.push(server);
+    return { url, closed: () => closed };
+  }
+
   it('yields each event as it arrives, before the stream ends', async () => {
     let release: () => void = () => undefined;
     const seen: Seen = {};
@@ -235,13 +247,7 @@ describe('ApiClient.events', () => {
   });
 
   it('stops quietly when the caller aborts, and closes the connection', async () => {
-    let closed!: Promise<void>;
-    const { url, server } = await serve((req, res) => {
-      closed = new Promise((resolve) => req.socket.once('close', () => resolve()));
-      sse(res);
-      res.write('event: line\ndata: 1\n\n');
-    });
-    servers.push(server);
+    const { url, closed } = await oneEventThenOpen();
     const abort = new AbortController();
     const seen: string[] = [];
     for await (const e of new ApiClient({ url }).events('/x', { signal: abort.signal })) {
@@ -249,21 +255,15 @@ describe('ApiClient.events', () => {
       abort.abort();
     }
     assert.deepEqual(seen, ['1']);
-    await closed;
+    await closed();
   });
 
   it('closes the connection when the caller stops reading', async () => {
-    let closed!: Promise<void>;
-    const { url, server } = await serve((req, res) => {
-      closed = new Promise((resolve) => req.socket.once('close', () => resolve()));
-      sse(res);
-      res.write('event: line\ndata: 1\n\n');
-    });
-    servers.push(server);
+    const { url, closed } = await oneEventThenOpen();
     for await (const e of new ApiClient({ url }).events('/x')) {
       assert.equal(e.data, '1');
       break;
     }
-    await closed;
+    await closed();
   });
 });

@@ -16,6 +16,7 @@ import { DnsServer } from '../../infra/dns/index.ts';
 import { ProxyAdminError, proxyDnsHost } from '../../infra/proxy/index.ts';
 import { sameCaddyConfig } from '../../plan/caddy.ts';
 import { planRoutes } from '../../plan/routes.ts';
+import { waitFor } from '../../../test/support/async.ts';
 import { freeHostPort } from '../../../test/support/ports.ts';
 import { startLoad } from './http-load.test-support.ts';
 import { Ingress } from './index.ts';
@@ -42,16 +43,6 @@ const ips: Record<'v1' | 'v2', string[]> = { v1: [], v2: [] };
 
 /** A free host port in 18000–18999 (80 may be taken on a developer machine). */
 const freePort = (avoid: number[] = []) => freeHostPort(18000, 19000, avoid);
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await delay(200);
-  }
-}
 
 function webSpec(name: string, version: string): ServiceSpec {
   return {

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
+import { rejection, timed } from '../../../test/support/async.ts';
 import { Invalid } from '../../core/errors.ts';
 import { GitGateway, type FetchedSource } from '../git/index.ts';
 import { BuildCancelled, BuildFailed, DockerGateway, type BuildImageOptions } from './index.ts';
@@ -85,24 +86,6 @@ async function runOnce(image: string, cmd?: string[]): Promise<string> {
   } finally {
     await container.remove({ force: true });
   }
-}
-
-async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
-  const started = performance.now();
-  try {
-    return await work();
-  } finally {
-    console.log(`# ${label}: ${Math.round(performance.now() - started)} ms`);
-  }
-}
-
-async function rejection(work: Promise<unknown>): Promise<unknown> {
-  try {
-    await work;
-  } catch (err) {
-    return err;
-  }
-  assert.fail('expected a rejection');
 }
 
 before(() => {

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
 import Dockerode from 'dockerode';
+import { waitFor } from '../../../test/support/async.ts';
 import {
   DockerError, DockerGateway, DockerNotFound, PLATFORM_NETWORKS, UnmanagedObject, isNotFound,
   type DockerEvent, type LogLine, type ServiceSpec, type TaskSummary,
@@ -26,16 +27,6 @@ const subnetPrefix = subnet.split('.').slice(0, 3).join('.') + '.';
 
 const gateway = new DockerGateway({ socketPath });
 const engine = new Dockerode({ socketPath });
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 function webSpec(env: string[] = ['GREETING=hello']): ServiceSpec {
   return {

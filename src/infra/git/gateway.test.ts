@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { rejection, timed } from '../../../test/support/async.ts';
 import { Invalid } from '../../core/errors.ts';
 import { GitError, GitGateway, type FetchedSource } from './index.ts';
 
@@ -33,20 +34,6 @@ function commitVersion(version: string): string {
   upstreamGit('add', '--all');
   upstreamGit('commit', '--quiet', '-m', `Release ${version}\n\nBody of ${version}.`);
   return upstreamGit('rev-parse', 'HEAD');
-}
-
-function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
-  const started = performance.now();
-  return work().finally(() => console.log(`# ${label}: ${Math.round(performance.now() - started)} ms`));
-}
-
-async function rejection(work: Promise<unknown>): Promise<unknown> {
-  try {
-    await work;
-  } catch (err) {
-    return err;
-  }
-  assert.fail('expected a rejection');
 }
 
 let v1 = '';
