@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Brings up everything the integration tests need on this machine, idempotently: apt packages, dockerd,
-# a single-node Swarm, locally built images, Debian's PostgreSQL server and a Redis. Fast when all is up.
+# a single-node Swarm, locally built images, Debian's PostgreSQL server, a Redis and Pebble (ACME). Fast when all is up.
 # Writes .cache/testbed.env (export lines) for tests and other scripts to `source`.
 # Must never: start a second dockerd in the host's network namespace, pull from a registry, upgrade
 # preinstalled packages, or send traffic anywhere but loopback, the apt mirror and our own containers.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/images.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/pebble.sh"
 
-APT_PACKAGES=(docker.io debootstrap postgresql redis-server git curl iproute2)
+APT_PACKAGES=(docker.io debootstrap postgresql redis-server git curl iproute2 pebble openssl)
 REDIS_PORT=6390
 PG_ROLE=berth_test
 ENV_FILE="$CACHE_DIR/testbed.env"
@@ -185,6 +186,7 @@ export BERTH_TEST_IMAGE_BASE=berth/debian:bookworm
 export BERTH_TEST_IMAGE_NODE=berth/node:20
 export BERTH_TEST_IMAGE_HTTP=berth/test-http:latest
 EOF
+    pebble_env_lines >>"$tmp"
   )
   mv "$tmp" "$ENV_FILE"
   STEP_NOTE="$ENV_FILE"
@@ -201,6 +203,7 @@ main() {
   step images ensure_images
   step postgres ensure_postgres
   step redis ensure_redis
+  step pebble ensure_pebble
   step env write_env_file
   local elapsed=$(($(now_ms) - started))
   printf 'testbed: ready in %d.%02ds — source %s\n' $((elapsed / 1000)) $((elapsed % 1000 / 10)) "$ENV_FILE"
