@@ -115,6 +115,46 @@ describe('renderCaddyConfig', () => {
   });
 });
 
+describe('renderCaddyConfig with certificates', () => {
+  const CERT = '-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n';
+  const KEY = '-----BEGIN EC PRIVATE KEY-----\nREVG\n-----END EC PRIVATE KEY-----\n';
+  const table = planRoutes({
+    domains: [
+      { host: 'shop.example.com', upstream: { name: 'web.upstream.berth', port: 3000 }, wwwRedirect: 'www-to-apex' },
+      { host: 'plain.example.com', upstream: { name: 'web.upstream.berth', port: 3000 } },
+    ],
+    acmeChallengeUpstream: { name: 'control.upstream.berth', port: 8089 },
+    certificates: [{ hosts: ['www.shop.example.com', 'shop.example.com'], certificatePem: CERT, keyPem: KEY }],
+  });
+
+  it('serves certified hosts on :443 with the loaded PEM and redirects them from :80, challenges excepted', () => {
+    const acme = { match: [{ path: ['/.well-known/acme-challenge/*'] }], handle: [proxy('control.upstream.berth.', '8089')], terminal: true };
+    const shop = { match: [{ host: ['shop.example.com'] }], handle: [{ handler: 'subroute', routes: [{ handle: [proxy('web.upstream.berth.', '3000')], terminal: true }] }], terminal: true };
+    const plain = { ...shop, match: [{ host: ['plain.example.com'] }] };
+    const wwwRedirect = { match: [{ host: ['www.shop.example.com'] }], handle: [{ handler: 'static_response', status_code: 308, headers: { Location: ['{http.request.scheme}://shop.example.com{http.request.uri}'] } }], terminal: true };
+    const toHttps = { match: [{ host: ['shop.example.com'] }], handle: [{ handler: 'static_response', status_code: 308, headers: { Location: ['https://{http.request.host}{http.request.uri}'] } }], terminal: true };
+    exact(renderCaddyConfig(table, { resolver: RESOLVER }), {
+      admin: ADMIN,
+      apps: {
+        http: {
+          servers: {
+            berth: { listen: [':80'], automatic_https: { disable: true }, routes: [acme, plain, toHttps, wwwRedirect, { handle: [NOT_FOUND] }] },
+            berth_tls: { listen: [':443'], automatic_https: { disable: true }, tls_connection_policies: [{}], routes: [shop, wwwRedirect, { handle: [NOT_FOUND] }] },
+          },
+        },
+        tls: { certificates: { load_pem: [{ certificate: CERT, key: KEY, tags: ['berth:shop.example.com'] }] } },
+      },
+    });
+  });
+
+  it('refuses a certificate that is not PEM, naming the field', () => {
+    assert.throws(
+      () => planRoutes({ domains: [], certificates: [{ hosts: ['a.example.com'], certificatePem: 'x', keyPem: KEY }] }),
+      (err: Error & { issues?: { path: string }[] }) => err.issues?.[0]?.path === 'certificates/0/certificatePem',
+    );
+  });
+});
+
 describe('sameCaddyConfig', () => {
   const rendered = renderCaddyConfig(planRoutes({ domains: SAMPLE_DOMAINS }), { resolver: RESOLVER });
 

@@ -17,6 +17,9 @@ export const CADDY_ADMIN_SOCKET = '/run/caddy/admin.sock';
 /** The port Caddy listens on inside its container; the published host port is the service's business. */
 export const CADDY_HTTP_PORT = 80;
 
+/** The HTTPS port inside the proxy container (only listened on when a certificate is loaded). */
+export const CADDY_TLS_PORT = 443;
+
 export interface CaddyRenderOptions {
   /** Berth's DNS server as the proxy container reaches it: `udp/<ip>:<port>`. */
   resolver: string;
@@ -101,13 +104,28 @@ function hostRoute(host: HostRoutes, options: CaddyRenderOptions): JsonObject {
   return { match: [{ host: [host.host] }], handle: [{ handler: 'subroute', routes }], terminal: true };
 }
 
-function serverRoutes(table: RouteTable, options: CaddyRenderOptions): JsonObject[] {
+/** Hosts with a certificate: HTTPS serves them, HTTP redirects them (ACME challenges excepted). */
+function tlsHosts(table: RouteTable): Set<string> {
+  return new Set((table.certificates ?? []).flatMap((cert) => cert.hosts));
+}
+
+/** `https`: the :443 server (only hosts with a certificate); `http`: the :80 server (every host). */
+function serverRoutes(table: RouteTable, options: CaddyRenderOptions, scheme: 'http' | 'https' = 'http'): JsonObject[] {
   const routes: JsonObject[] = [];
-  if (table.acmeChallengeUpstream) {
+  const secure = tlsHosts(table);
+  if (table.acmeChallengeUpstream && scheme === 'http') {
     routes.push({ match: [{ path: [`${ACME_CHALLENGE_PREFIX}*`] }], handle: [reverseProxy(table.acmeChallengeUpstream, options)], terminal: true });
   }
-  for (const host of table.hosts) routes.push(hostRoute(host, options));
+  for (const host of table.hosts) {
+    if (scheme === 'https' && !secure.has(host.host)) continue;
+    if (scheme === 'http' && secure.has(host.host)) {
+      routes.push({ match: [{ host: [host.host] }], handle: [redirectResponse('https://{http.request.host}{http.request.uri}', true)], terminal: true });
+    } else {
+      routes.push(hostRoute(host, options));
+    }
+  }
   for (const redirect of table.hostRedirects) {
+    if (scheme === 'https' && !secure.has(redirect.host)) continue;
     const location = `{http.request.scheme}://${redirect.toHost}{http.request.uri}`;
     routes.push({ match: [{ host: [redirect.host] }], handle: [redirectResponse(location, true)], terminal: true });
   }
@@ -116,8 +134,29 @@ function serverRoutes(table: RouteTable, options: CaddyRenderOptions): JsonObjec
   return routes;
 }
 
-/** The whole config: admin API on the unix socket, one HTTP server on :80 (TLS comes with the ACME issue). */
+/** The whole config: admin API on the unix socket, one HTTP server on :80, and an HTTPS one on :443
+ * when a host has a certificate (loaded PEM; Caddy's own ACME stays off: Berth issues certificates). */
 export function renderCaddyConfig(table: RouteTable, options: CaddyRenderOptions): JsonObject {
+  const servers: JsonObject = {
+    berth: {
+      listen: [`:${CADDY_HTTP_PORT}`],
+      automatic_https: { disable: true },
+      routes: serverRoutes(table, options),
+    },
+  };
+  const certificates = table.certificates ?? [];
+  if (certificates.length > 0) {
+    servers.berth_tls = {
+      listen: [`:${CADDY_TLS_PORT}`],
+      automatic_https: { disable: true },
+      tls_connection_policies: [{}],
+      routes: serverRoutes(table, options, 'https'),
+    };
+  }
+  const apps: JsonObject = { http: { servers } };
+  if (certificates.length > 0) {
+    apps.tls = { certificates: { load_pem: certificates.map((cert) => ({ certificate: cert.certificatePem, key: cert.keyPem, tags: [`berth:${cert.hosts[0]!}`] })) } };
+  }
   return {
     admin: {
       listen: `unix/${options.adminSocket ?? CADDY_ADMIN_SOCKET}`,
@@ -126,17 +165,7 @@ export function renderCaddyConfig(table: RouteTable, options: CaddyRenderOptions
       // Berth re-pushes the whole config and keeps its own copy for restarts (infra/proxy/caddy-files.ts).
       config: { persist: false },
     },
-    apps: {
-      http: {
-        servers: {
-          berth: {
-            listen: [`:${CADDY_HTTP_PORT}`],
-            automatic_https: { disable: true },
-            routes: serverRoutes(table, options),
-          },
-        },
-      },
-    },
+    apps,
   };
 }
 

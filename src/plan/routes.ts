@@ -78,8 +78,20 @@ export interface DomainInput {
   wwwRedirect?: WwwRedirect;
 }
 
+/** A certificate the proxy serves for `hosts` (HTTPS on :443, and :80 redirects those hosts there). */
+export interface TlsCertificate {
+  /** The names the certificate covers (planned hosts among them get HTTPS). */
+  hosts: string[];
+  /** PEM chain: leaf first. */
+  certificatePem: string;
+  /** PEM private key (unsealed only for rendering; never logged). */
+  keyPem: string;
+}
+
 export interface PlanRoutesInput {
   domains: readonly DomainInput[];
+  /** Valid certificates: a host covered here is served over HTTPS and redirected there from HTTP. */
+  certificates?: readonly TlsCertificate[];
   /**
    * Hook for HTTP-01 (a later issue): when set, `/.well-known/acme-challenge/` on every host is proxied
    * here (the control plane). Unset, those paths fall through to the host's routes like any other.
@@ -116,6 +128,8 @@ export interface RouteTable {
   /** Sorted by host; never a host that is also in `hosts`. */
   hostRedirects: HostRedirect[];
   acmeChallengeUpstream?: Upstream;
+  /** Sorted by first host; absent when there is none. Hosts sorted, each a valid hostname. */
+  certificates?: TlsCertificate[];
   /** Everything else (unknown hosts) answers 404: always true, written down so renderers cannot forget. */
   notFoundFallback: true;
 }
@@ -206,6 +220,20 @@ function planRoute(path: string, domain: DomainInput, prefix: string, issues: Fi
   return route;
 }
 
+const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----(?:\r?\n-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----)*\s*$/;
+const PEM_KEY = /^-----BEGIN (RSA |EC )?PRIVATE KEY-----\r?\n[A-Za-z0-9+/=\r\n]+-----END (RSA |EC )?PRIVATE KEY-----\s*$/;
+
+function checkCertificate(path: string, cert: TlsCertificate, issues: FieldIssue[]): TlsCertificate | undefined {
+  const before = issues.length;
+  if (!Array.isArray(cert.hosts) || cert.hosts.some((host) => typeof host !== 'string' || !HOSTNAME.test(host))) {
+    issues.push({ path: `${path}/hosts`, message: 'expected hostnames' });
+  }
+  if (typeof cert.certificatePem !== 'string' || !PEM_CERTIFICATE.test(cert.certificatePem)) issues.push({ path: `${path}/certificatePem`, message: 'expected a PEM certificate chain' });
+  if (typeof cert.keyPem !== 'string' || !PEM_KEY.test(cert.keyPem)) issues.push({ path: `${path}/keyPem`, message: 'expected a PEM private key' });
+  if (issues.length > before) return undefined;
+  return { hosts: [...new Set(cert.hosts)].sort(), certificatePem: cert.certificatePem, keyPem: cert.keyPem };
+}
+
 /** Longest prefix first; equal lengths by code point, so the order never depends on input order. */
 function compareRoutes(a: Route, b: Route): number {
   return b.pathPrefix.length - a.pathPrefix.length || (a.pathPrefix < b.pathPrefix ? -1 : a.pathPrefix > b.pathPrefix ? 1 : 0);
@@ -259,6 +287,7 @@ export function planRoutes(input: PlanRoutesInput): RouteTable {
     if (hosts.has(host)) issues.push({ path: redirect.path, message: `${host} is served by its own domain; it cannot also redirect` });
   }
   if (input.acmeChallengeUpstream) checkUpstream('acmeChallengeUpstream', input.acmeChallengeUpstream, issues);
+  const certificates = (input.certificates ?? []).map((cert, index) => checkCertificate(`certificates/${index}`, cert, issues));
   if (issues.length > 0) throw new Invalid(issues);
 
   const table: RouteTable = {
@@ -269,6 +298,8 @@ export function planRoutes(input: PlanRoutesInput): RouteTable {
   if (input.acmeChallengeUpstream) {
     table.acmeChallengeUpstream = { name: input.acmeChallengeUpstream.name, port: input.acmeChallengeUpstream.port };
   }
+  const kept = certificates.filter((cert): cert is TlsCertificate => cert !== undefined && cert.hosts.length > 0);
+  if (kept.length > 0) table.certificates = kept.sort((a, b) => (a.hosts[0]! < b.hosts[0]! ? -1 : a.hosts[0]! > b.hosts[0]! ? 1 : 0));
   return table;
 }
 
