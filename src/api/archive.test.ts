@@ -6,31 +6,14 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { gzipSync } from 'node:zlib';
 import { testApp, type TestApp } from '../../test/support/app.ts';
 import { setupOwner, userClient, type Client } from '../../test/support/client.ts';
+import { craftedTarGz } from '../../test/support/tar.ts';
 
 const ENV = '/api/orgs/acme/projects/shop/environments/production/services';
 
 /** A one-file tar, gzipped (the API does not look inside: the pipeline does). */
-function tarGz(name: string, body: string): Buffer {
-  const header = Buffer.alloc(512);
-  header.write(name, 0, 100);
-  header.write('0000644\0', 100);
-  header.write('0000000\0', 108);
-  header.write('0000000\0', 116);
-  header.write(`${Buffer.byteLength(body).toString(8).padStart(11, '0')}\0`, 124);
-  header.write('14544614000\0', 136);
-  header.write('        ', 148);
-  header.write('0', 156);
-  header.write('ustar\0', 257);
-  header.write('00', 263);
-  let sum = 0;
-  for (const b of header) sum += b;
-  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  const data = Buffer.from(body);
-  return gzipSync(Buffer.concat([header, data, Buffer.alloc((512 - (data.length % 512)) % 512), Buffer.alloc(1024)]));
-}
+const tarGz = (name: string, body: string): Buffer => craftedTarGz([{ name, body }]);
 
 describe('archive uploads (no worker)', () => {
   let t: TestApp;

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { queryA } from '../infra/dns/client.ts';
 import { RecordsFile } from '../infra/dns/records-file.ts';
 import { Unavailable } from '../core/errors.ts';
+import { isAlive } from '../infra/process/alive.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/berth.js', import.meta.url));
 
@@ -17,14 +18,6 @@ interface Info {
   port: number;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export class DnsProcess {
   readonly dir: string;
@@ -43,7 +36,7 @@ export class DnsProcess {
   #readInfo(): Info | undefined {
     try {
       const info = JSON.parse(readFileSync(join(this.dir, 'dns.json'), 'utf8')) as Info;
-      return alive(info.pid) ? info : undefined;
+      return isAlive(info.pid) ? info : undefined;
     } catch {
       return undefined;
     }
@@ -100,8 +93,8 @@ export class DnsProcess {
   /** Stops the process (tests, uninstall); a running control plane never calls this. */
   async stop(): Promise<void> {
     const info = this.#info ?? this.#readInfo();
-    if (!info || !alive(info.pid)) return;
+    if (!info || !isAlive(info.pid)) return;
     process.kill(info.pid, 'SIGTERM');
-    for (let i = 0; i < 100 && alive(info.pid); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && isAlive(info.pid); i++) await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -10,13 +10,14 @@ import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createGzip, gzipSync } from 'node:zlib';
+import { createGzip } from 'node:zlib';
 import tarFs from 'tar-fs';
 import type { Worker } from '../../jobs/index.ts';
 import { removeNetworkEventually } from '../../../test/support/docker-cleanup.ts';
 import { projectNetworkName } from '../../plan/app-service.ts';
 import { testApp, type TestApp } from '../../../test/support/app.ts';
 import { setupOwner, type Client } from '../../../test/support/client.ts';
+import { craftedTarGz } from '../../../test/support/tar.ts';
 
 const FIXTURE = resolve(import.meta.dirname, '../../../test/fixtures/version-app');
 const SVC = '/api/orgs/acme/projects/shop/environments/production/services/site';
@@ -30,29 +31,6 @@ async function packFixture(): Promise<Buffer> {
 }
 
 /** A .tar.gz written header by header, so it can hold what tar tools refuse to write. */
-function craftedTarGz(members: { name: string; body: string }[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const m of members) {
-    const header = Buffer.alloc(512);
-    const body = Buffer.from(m.body);
-    header.write(m.name, 0, 100);
-    header.write('0000644\0', 100);
-    header.write('0000000\0', 108);
-    header.write('0000000\0', 116);
-    header.write(`${body.length.toString(8).padStart(11, '0')}\0`, 124);
-    header.write('14544614000\0', 136);
-    header.write('        ', 148);
-    header.write('0', 156);
-    header.write('ustar\0', 257);
-    header.write('00', 263);
-    let sum = 0;
-    for (const b of header) sum += b;
-    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-    parts.push(header, body, Buffer.alloc((512 - (body.length % 512)) % 512));
-  }
-  parts.push(Buffer.alloc(1024));
-  return gzipSync(Buffer.concat(parts));
-}
 
 describe('deploy from an uploaded archive (extract → build → Swarm)', { timeout: 600_000 }, () => {
   let t: TestApp;

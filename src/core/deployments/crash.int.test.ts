@@ -22,7 +22,13 @@ const run = randomBytes(3).toString('hex');
 const host = `crash-${run}.example.test`;
 const BIN = new URL('../../../bin/berth.js', import.meta.url).pathname;
 
-const freePort = () => freeHostPort(19000, 20000);
+// Each port is remembered: two calls in one file never hand out the same one.
+const taken: number[] = [];
+const freePort = async () => {
+  const port = await freeHostPort(19000, 20000, taken);
+  taken.push(port);
+  return port;
+};
 
 describe('control plane killed during a build', { timeout: 600_000 }, () => {
   let db: TestDatabase;

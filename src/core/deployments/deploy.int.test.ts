@@ -21,7 +21,13 @@ const run = randomBytes(3).toString('hex');
 const host = `web-${run}.example.test`;
 const SVC = '/api/orgs/acme/projects/shop/environments/production/services/web';
 
-const freePort = () => freeHostPort(18000, 19000);
+// Each port is remembered: two calls in one file never hand out the same one.
+const taken: number[] = [];
+const freePort = async () => {
+  const port = await freeHostPort(21000, 22000, taken);
+  taken.push(port);
+  return port;
+};
 
 describe('deploy pipeline end to end (git → build → Swarm → Caddy)', { timeout: 900_000 }, () => {
   let t: TestApp;

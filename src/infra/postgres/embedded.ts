@@ -10,6 +10,7 @@ import { arch, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { isAlive } from '../process/alive.ts';
 
 const run = promisify(execFile);
 export const EMBEDDED_SYSTEM_USER = 'berth-postgres';
@@ -136,7 +137,7 @@ export class EmbeddedPostgres {
     } catch {
       return;
     }
-    for (let i = 0; i < 300 && alive(pid); i++) await sleep(20);
+    for (let i = 0; i < 300 && isAlive(pid); i++) await sleep(20);
   }
 
   async #initdb(bins: Binaries, ids: Ids | undefined): Promise<void> {
@@ -187,7 +188,7 @@ export class EmbeddedPostgres {
     const file = join(this.pgData, 'postmaster.pid');
     if (!existsSync(file)) return undefined;
     const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
-    return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+    return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
   }
 
   async #waitReady(): Promise<void> {
@@ -203,7 +204,7 @@ export class EmbeddedPostgres {
       } catch (err) {
         lastError = err;
         await client.end().catch(() => {});
-        if (this.#pid && !alive(this.#pid)) {
+        if (this.#pid && !isAlive(this.#pid)) {
           lastError = new Error('the server exited during start-up');
           break;
         }
@@ -227,14 +228,6 @@ export class EmbeddedPostgres {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
