@@ -34,6 +34,10 @@ export const SETTINGS = {
   BERTH_PROXY_SERVICE: { schema: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/).default('berth-proxy'), doc: 'Swarm service name of the ingress proxy.' },
   BERTH_PROXY_HTTP_PORT: { schema: int(1, 65535).default(80), doc: 'Host port the proxy serves HTTP on (published in host mode).' },
   BERTH_PROXY_HTTPS_PORT: { schema: int(1, 65535).default(443), doc: 'Host port the proxy serves HTTPS on.' },
+  BERTH_ACME_DIRECTORY: {
+    schema: z.union([z.enum(['letsencrypt', 'letsencrypt-staging']), z.url({ protocol: /^https$/ })]).default('letsencrypt'),
+    doc: 'ACME directory certificates are issued from: `letsencrypt`, `letsencrypt-staging` or a directory URL (https).',
+  },
   BERTH_DNS_PORT: { schema: int(0, 65535).default(5300), doc: "UDP port of Berth's DNS for upstream names, on the docker_gwbridge address (0: any free port)." },
   BERTH_INGRESS: { schema: bool.default(true), doc: 'Run the ingress (proxy + upstream DNS). Off: deploys of routed services fail with a clear reason.' },
   BERTH_SESSION_HOURS: { schema: int(1, 24 * 90).default(24 * 7), doc: 'Lifetime of a dashboard session.' },

@@ -13,17 +13,18 @@ export const hostname = z
 
 export const instanceSettingsSchema = z.object({
   domain: hostname.nullable().describe('base domain: web services get <service>-<project>.<domain>'),
+  acmeEmail: z.email().max(254).nullable().describe("contact address of the ACME account; set (POST /api/ssl), Berth issues certificates for routed hosts"),
 });
 export type InstanceSettings = z.infer<typeof instanceSettingsSchema>;
 /** The response shape (no transforms: responses are encoded, not parsed). */
-export const instanceSettingsOut = z.object({ domain: z.string().nullable() });
+export const instanceSettingsOut = z.object({ domain: z.string().nullable(), acmeEmail: z.string().nullable() });
 
 const KEYS = Object.keys(instanceSettingsSchema.shape) as (keyof InstanceSettings)[];
 
 export async function getInstanceSettings(db: Db): Promise<InstanceSettings> {
   const rows = await db.select().from(settings).where(inArray(settings.key, KEYS));
   const found = Object.fromEntries(rows.map((r) => [r.key, r.value]));
-  return { domain: (found.domain as string | undefined) ?? null };
+  return { domain: (found.domain as string | undefined) ?? null, acmeEmail: (found.acmeEmail as string | undefined) ?? null };
 }
 
 export async function updateInstanceSettings(db: Db, patch: Partial<InstanceSettings>): Promise<InstanceSettings> {
