@@ -3,12 +3,14 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
+import { CertificateIssuer, Certificates, issueCertificateJobType } from '../core/certificates/certificates.ts';
 import { Deploys } from '../core/deployments/deploys.ts';
 import { deployJobType } from '../core/deployments/job.ts';
 import { DeployPipeline } from '../core/deployments/pipeline.ts';
 import { SourceCredentials } from '../core/services/credentials.ts';
 import { EnvVars } from '../core/services/env-vars.ts';
 import { Webhooks } from '../core/webhooks/webhooks.ts';
+import { acmeDirectoryUrl } from '../infra/acme/client.ts';
 import type { Database } from '../db/client.ts';
 import type { EventBus } from '../infra/bus/bus.ts';
 import type { SecretBox } from '../infra/crypto/secretbox.ts';
@@ -39,7 +41,7 @@ export interface Composed {
 export function composeContext(o: ComposeOptions): Composed {
   const { config, database, bus, secrets, docker, log } = o;
   const envVars = new EnvVars(secrets);
-  const platform = new Platform({ config, db: database.db, docker, log, ...(o.proxyLabels ? { proxyLabels: o.proxyLabels } : {}) });
+  const platform = new Platform({ config, db: database.db, docker, log, secrets, ...(o.proxyLabels ? { proxyLabels: o.proxyLabels } : {}) });
   const pipeline = new DeployPipeline({
     db: database.db,
     docker,
@@ -51,7 +53,14 @@ export function composeContext(o: ComposeOptions): Composed {
     buildLimits: { cpus: config.BERTH_BUILD_CPUS, memoryBytes: config.BERTH_BUILD_MEMORY_MB * 1024 * 1024 },
   });
   const deployJob = deployJobType((id, jobCtx) => pipeline.run(id, jobCtx));
-  const queue = new JobQueue({ pool: database.pool, bus, registry: new JobRegistry([deployJob]), defaultTimeoutSeconds: config.BERTH_JOB_TIMEOUT_SECONDS, logger: log });
+  const issuer = new CertificateIssuer({
+    db: database.db,
+    box: secrets,
+    directoryUrl: acmeDirectoryUrl(config.BERTH_ACME_DIRECTORY),
+    reconcileRoutes: async () => (platform.ingress ? platform.reconcileRoutes() : undefined),
+  });
+  const certificateJob = issueCertificateJobType((host, jobCtx) => issuer.run(host, jobCtx));
+  const queue = new JobQueue({ pool: database.pool, bus, registry: new JobRegistry([deployJob, certificateJob]), defaultTimeoutSeconds: config.BERTH_JOB_TIMEOUT_SECONDS, logger: log });
   const ctx: AppContext = {
     config,
     database,
@@ -62,6 +71,7 @@ export function composeContext(o: ComposeOptions): Composed {
     jobs: createJobsFacade({ pool: database.pool, bus }),
     deploys: new Deploys({ pool: database.pool, db: database.db, queue, jobType: deployJob }),
     webhooks: new Webhooks(secrets),
+    certificates: new Certificates({ db: database.db, queue, jobType: certificateJob }),
     ingress: platform,
     docker,
     log,

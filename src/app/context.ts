@@ -8,6 +8,7 @@ import type { SecretBox } from '../infra/crypto/secretbox.ts';
 import type { EnvVars } from '../core/services/env-vars.ts';
 import type { HealthProbes } from '../core/system/health.ts';
 import type { JobsFacade } from '../core/system/jobs-facade.ts';
+import type { Certificates } from '../core/certificates/certificates.ts';
 import type { Deploys } from '../core/deployments/deploys.ts';
 import type { IngressPort } from '../core/deployments/pipeline.ts';
 import type { Webhooks } from '../core/webhooks/webhooks.ts';
@@ -23,6 +24,7 @@ export interface AppContext {
   jobs: JobsFacade;
   deploys: Deploys;
   webhooks: Webhooks;
+  certificates: Certificates;
   ingress: IngressPort;
   docker: DockerGateway;
   log: Logger;

@@ -8,6 +8,7 @@ import { eq, isNotNull, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { ComponentHealth } from '../core/system/health.ts';
+import { validCertificates } from '../core/certificates/certificates.ts';
 import { desiredDomains } from '../core/domains/routing.ts';
 import type { IngressPort } from '../core/deployments/pipeline.ts';
 import { Unavailable } from '../core/errors.ts';
@@ -15,6 +16,7 @@ import { Ingress } from '../core/ingress/index.ts';
 import { DnsProcess } from './dns-process.ts';
 import type { Db } from '../db/client.ts';
 import { deployments, services } from '../db/schema/index.ts';
+import type { SecretBox } from '../infra/crypto/secretbox.ts';
 import type { DockerGateway, Labels } from '../infra/docker/index.ts';
 import { proxyDnsHost } from '../infra/proxy/index.ts';
 import { INGRESS_NETWORK, upstreamName } from '../plan/app-service.ts';
@@ -25,6 +27,8 @@ export interface PlatformOptions {
   db: Db;
   docker: DockerGateway;
   log: Logger;
+  /** Opens the stored certificates' keys for the proxy; absent: routes are served over HTTP only. */
+  secrets?: SecretBox;
   /** Extra labels on the proxy service (tests mark theirs). */
   proxyLabels?: Labels;
   repairIntervalMs?: number;
@@ -96,7 +100,8 @@ export class Platform implements IngressPort {
 
   async reconcileRoutes(db: Db = this.opts.db): Promise<void> {
     const ingress = this.#require();
-    await ingress.applyRoutes(planRoutes({ domains: await desiredDomains(db) }));
+    const certificates = this.opts.secrets ? await validCertificates(db, this.opts.secrets) : [];
+    await ingress.applyRoutes(planRoutes({ domains: await desiredDomains(db), certificates }));
   }
 
   async switchTo(opts: { name: string; newIps: string[]; oldIps: string[]; signal: AbortSignal }): Promise<{ drainMs: number }> {
