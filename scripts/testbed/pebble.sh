@@ -9,7 +9,9 @@
 # The issuing root changes at every Pebble start: fetch it from https://127.0.0.1:<management>/roots/0.
 # Idempotent: only starts what is not answering. Must never listen beyond loopback.
 
-PEBBLE_DIR="$CACHE_DIR/pebble"
+# Machine-wide, not per checkout: the Pebble it starts serves every checkout on this machine (CI's clone
+# included), so its TLS files must be the ones every checkout trusts.
+PEBBLE_DIR=/var/lib/berth-testbed/pebble
 PEBBLE_DNS=127.0.0.1:8053
 PEBBLE_LISTEN=127.0.0.1:14000
 PEBBLE_MANAGEMENT=127.0.0.1:15000
