@@ -7,7 +7,7 @@ import { getService } from '../../core/services/services.ts';
 import { getInstanceSettings } from '../../core/system/settings.ts';
 import { watchPathsSchema } from '../../core/webhooks/webhooks.ts';
 import { access } from '../access.ts';
-import { domainOut, ok, serviceParams } from '../schemas.ts';
+import { domainListOut, domainOut, ok, serviceParams } from '../schemas.ts';
 import type { Api } from '../server.ts';
 import { SVC_URL } from './deployments.ts';
 
@@ -23,11 +23,24 @@ export function domainRoutes(app: Api, ctx: AppContext): void {
 
   app.get(`${SVC_URL}/domains`, {
     config: { access: access.org('service.read') },
-    schema: { summary: "The service's domains (including the automatic one under the base domain)", tags, params: serviceParams, response: { 200: z.array(domainOut) } },
+    schema: { summary: "The service's domains (including the automatic one under the base domain)", tags, params: serviceParams, response: { 200: z.array(domainListOut) } },
     handler: async (req) => {
       const s = await find(req.org!.id, req.params);
-      return listDomains(db, { serviceId: s.id, automatic: await automatic(s) });
+      const list = await listDomains(db, { serviceId: s.id, automatic: await automatic(s) });
+      const tls = await ctx.certificates.statuses(list.map((d) => d.host));
+      return list.map((d) => ({ ...d, tls: tls.get(d.host) ?? null }));
     },
+  });
+
+  app.post('/api/ssl', {
+    config: { access: access.instanceAdmin, audit: 'ssl.enable' },
+    schema: {
+      summary: 'Enable HTTPS: store the ACME contact and issue a certificate for every routed host (then for each new domain)',
+      tags,
+      body: z.object({ email: z.email().max(254) }),
+      response: { 200: z.object({ acmeEmail: z.string(), hosts: z.array(z.string()) }) },
+    },
+    handler: async (req) => ({ acmeEmail: req.body.email, ...(await ctx.certificates.enable(req.body.email)) }),
   });
 
   app.post(`${SVC_URL}/domains`, {
@@ -41,6 +54,8 @@ export function domainRoutes(app: Api, ctx: AppContext): void {
         await ctx.ingress.reconcileRoutes(tx);
         return added;
       });
+      // After the commit: the job reads the domain. A queueing failure leaves the domain routed over HTTP.
+      await ctx.certificates.enqueue(domain.host).catch((err: unknown) => req.log.warn({ err: (err as Error).message, host: domain.host }, 'certificate not queued'));
       return reply.code(201).send(domain);
     },
   });

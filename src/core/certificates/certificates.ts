@@ -21,7 +21,7 @@ const accountAad = (directoryUrl: string) => `acme_accounts/${directoryUrl}/key_
 
 export interface TlsStatus {
   status: CertificateStatus;
-  expiresAt: string | null;
+  expiresAt: Date | null;
   error: string | null;
 }
 
@@ -32,7 +32,7 @@ export async function certificateStatuses(db: Db, hosts: readonly string[]): Pro
     .select({ host: certificates.host, status: certificates.status, notAfter: certificates.notAfter, lastError: certificates.lastError })
     .from(certificates)
     .where(inArray(certificates.host, [...hosts]));
-  return new Map(rows.map((r) => [r.host, { status: r.status, expiresAt: r.notAfter?.toISOString() ?? null, error: r.lastError }]));
+  return new Map(rows.map((r) => [r.host, { status: r.status, expiresAt: r.notAfter ?? null, error: r.lastError }]));
 }
 
 /** Marks a host as wanting a certificate: a new row is `pending`, a valid one `renewing`, a failed one `pending` again. */
