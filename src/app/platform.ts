@@ -3,12 +3,15 @@
 // live releases' addresses (the DNS answers are in memory) and re-pushes the route table from the
 // database; then it repairs drift periodically. Must never be the only copy of any state: everything it
 // holds can be rebuilt from PostgreSQL and Docker.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { eq, isNotNull, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { ComponentHealth } from '../core/system/health.ts';
 import { validCertificates } from '../core/certificates/certificates.ts';
+import { startChallengeServer } from '../core/certificates/challenge-server.ts';
 import { desiredDomains } from '../core/domains/routing.ts';
 import type { IngressPort } from '../core/deployments/pipeline.ts';
 import { Unavailable } from '../core/errors.ts';
@@ -20,7 +23,10 @@ import type { SecretBox } from '../infra/crypto/secretbox.ts';
 import type { DockerGateway, Labels } from '../infra/docker/index.ts';
 import { proxyDnsHost } from '../infra/proxy/index.ts';
 import { INGRESS_NETWORK, upstreamName } from '../plan/app-service.ts';
-import { planRoutes } from '../plan/routes.ts';
+import { planRoutes, type Upstream } from '../plan/routes.ts';
+
+/** The name Berth's DNS answers with the HTTP-01 listener's address (the docker_gwbridge gateway). */
+export const ACME_CHALLENGE_UPSTREAM = 'acme-challenge.berth';
 
 export interface PlatformOptions {
   config: Config;
@@ -39,6 +45,8 @@ export class Platform implements IngressPort {
   #dns: DnsProcess | undefined;
   #timer: NodeJS.Timeout | undefined;
   #starting: Promise<void> | undefined;
+  #challengeServer: Server | undefined;
+  #acmeUpstream: { upstream: Upstream; ip: string } | undefined;
 
   constructor(private readonly opts: PlatformOptions) {}
 
@@ -57,7 +65,8 @@ export class Platform implements IngressPort {
   async #start(): Promise<void> {
     const { config, docker, log } = this.opts;
     // The DNS answers live in their own process so Caddy keeps routing while this one restarts.
-    const dns = new DnsProcess({ dir: join(config.BERTH_DATA_DIR, 'dns', config.BERTH_PROXY_SERVICE), host: await proxyDnsHost(docker), port: config.BERTH_DNS_PORT });
+    const gateway = await proxyDnsHost(docker);
+    const dns = new DnsProcess({ dir: join(config.BERTH_DATA_DIR, 'dns', config.BERTH_PROXY_SERVICE), host: gateway, port: config.BERTH_DNS_PORT });
     await dns.ensure();
     const ingress = new Ingress({
       docker,
@@ -70,6 +79,15 @@ export class Platform implements IngressPort {
     });
     this.#dns = dns;
     this.#ingress = ingress;
+    // HTTP-01 answers: the proxy forwards /.well-known/acme-challenge/ on every host to this listener,
+    // reached (like the DNS) on the docker_gwbridge gateway. Without it, routes still work over HTTP.
+    try {
+      this.#challengeServer = await startChallengeServer(this.opts.db, gateway, 0);
+      const { port } = this.#challengeServer.address() as AddressInfo;
+      this.#acmeUpstream = { upstream: { name: ACME_CHALLENGE_UPSTREAM, port }, ip: gateway };
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'ACME challenge listener not started; certificates cannot be issued');
+    }
     await this.restoreUpstreams();
     await ingress.ensureProxy();
     await this.reconcileRoutes();
@@ -81,6 +99,12 @@ export class Platform implements IngressPort {
   /** Stops the repair loop. The DNS process keeps answering (see stopDns). */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+    const server = this.#challengeServer;
+    this.#challengeServer = undefined;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections(); // the proxy keeps connections alive
+    await closed;
   }
 
   /** Stops the DNS process too: for tests and uninstall, never on a control-plane restart. */
@@ -101,7 +125,8 @@ export class Platform implements IngressPort {
   async reconcileRoutes(db: Db = this.opts.db): Promise<void> {
     const ingress = this.#require();
     const certificates = this.opts.secrets ? await validCertificates(db, this.opts.secrets) : [];
-    await ingress.applyRoutes(planRoutes({ domains: await desiredDomains(db), certificates }));
+    const acme = this.#acmeUpstream ? { acmeChallengeUpstream: this.#acmeUpstream.upstream } : {};
+    await ingress.applyRoutes(planRoutes({ domains: await desiredDomains(db), certificates, ...acme }));
   }
 
   async switchTo(opts: { name: string; newIps: string[]; oldIps: string[]; signal: AbortSignal }): Promise<{ drainMs: number }> {
@@ -122,6 +147,7 @@ export class Platform implements IngressPort {
   /** Publishes each live release's ingress addresses again (after a restart the DNS knows none). */
   async restoreUpstreams(): Promise<number> {
     const ingress = this.#require();
+    if (this.#acmeUpstream) ingress.publish(this.#acmeUpstream.upstream.name, [this.#acmeUpstream.ip]);
     const live = await this.opts.db
       .select({ serviceId: services.id, release: deployments.releaseName })
       .from(services)

@@ -11,6 +11,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { startLoad, type LoadReport, type RunningLoad } from '../ingress/http-load.test-support.ts';
 import type { Worker } from '../../jobs/index.ts';
 import { removeNetworkEventually } from '../../../test/support/docker-cleanup.ts';
+import { publishChallenge, withdrawChallenge } from '../certificates/challenge-server.ts';
 import { projectNetworkName } from '../../plan/app-service.ts';
 import { testApp, type TestApp } from '../../../test/support/app.ts';
 import { setupOwner, type Client } from '../../../test/support/client.ts';
@@ -137,6 +138,12 @@ describe('deploy pipeline end to end (git → build → Swarm → Caddy)', { tim
     assert.equal(status.state, 'running');
     assert.deepEqual(status.replicas, { desired: 2, healthy: 2 });
     assert.equal((await get('/', 'unknown.example.test')).status, 404, 'an unknown host gets an explicit 404');
+    // HTTP-01: the proxy hands /.well-known/acme-challenge/ to the control plane's listener, never the app.
+    await publishChallenge(t.ctx.database.db, 'deploy-test-token', 'deploy-test-token.thumbprint');
+    const challenge = await get('/.well-known/acme-challenge/deploy-test-token');
+    assert.deepEqual(challenge, { status: 200, body: 'deploy-test-token.thumbprint' });
+    assert.equal((await get('/.well-known/acme-challenge/unknown-token')).status, 404);
+    await withdrawChallenge(t.ctx.database.db, 'deploy-test-token');
   });
 
   it('redeploys v2 five times under keep-alive load with zero failed requests', async () => {
