@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { testApp, type TestApp } from '../../test/support/app.ts';
 import { setupOwner, userClient, type Client } from '../../test/support/client.ts';
+import { seedRoutedService } from '../../test/support/routed-service.ts';
 
 const DOMAINS = '/api/orgs/acme/projects/shop/environments/production/services/web/domains';
 
@@ -16,11 +17,7 @@ describe('POST /api/ssl', () => {
   before(async () => {
     t = await testApp();
     owner = await setupOwner(t.api, t.setupToken);
-    await owner.post('/api/orgs/acme/projects', { name: 'shop' });
-    const svc = await owner.post('/api/orgs/acme/projects/shop/environments/production/services', { name: 'web', kind: 'app', spec: { port: 8080 } });
-    assert.equal(svc.status, 201);
-    await t.db.pool.query("INSERT INTO domains (org_id, service_id, host, path_prefix, port) SELECT p.org_id, s.id, 'shop.example.com', '/', 8080 FROM services s JOIN environments e ON e.id = s.environment_id JOIN projects p ON p.id = e.project_id");
-    await owner.patch('/api/settings', { domain: 'apps.example.com' });
+    await seedRoutedService(t, owner);
   });
   after(() => t.close());
 
