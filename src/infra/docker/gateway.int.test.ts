@@ -60,11 +60,13 @@ async function versionOf(name: string): Promise<number | undefined> {
  * Swarm itself bumps a service's version while a rolling update progresses (UpdateStatus writes), so
  * "the second ensure changed nothing" is measured once the engine has finished its own writes.
  */
-async function settledVersion(name: string): Promise<number> {
+async function settledVersion(name: string, opts: { updated?: boolean } = {}): Promise<number> {
   return waitFor(`${name} to finish updating`, async () => {
     const service = (await engine.getService(name).inspect()) as Dockerode.Service;
     const state = service.UpdateStatus?.State;
-    return state === undefined || state === 'completed' ? service.Version?.Index : undefined;
+    // After an update, "no status yet" means the orchestrator has not started writing: not settled.
+    const done = state === 'completed' || (state === undefined && !opts.updated);
+    return done ? service.Version?.Index : undefined;
   });
 }
 
@@ -179,7 +181,7 @@ describe('services', () => {
     assert.equal(updated.action, 'updated');
     assert.deepEqual(updated.changes, ['TaskTemplate.ContainerSpec.Env']);
     assert.ok(updated.version > (before ?? 0));
-    const settled = await settledVersion(names.service);
+    const settled = await settledVersion(names.service, { updated: true });
     const again = await gateway.ensureService(webSpec(['GREETING=bonjour']));
     assert.deepEqual(again, { action: 'unchanged', id: updated.id, version: settled, changes: [] });
     assert.equal(await versionOf(names.service), settled);
