@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { credentialsApply, credentialsInputSchema, deployKeySchema, imageRegistry, SourceCredentials } from '../core/services/credentials.ts';
 import { registryAuthHeader } from '../infra/docker/index.ts';
 import { testApp, type TestApp } from '../../test/support/app.ts';
-import { type Client, setupOwner, userClient } from '../../test/support/client.ts';
+import { ownerMemberOutsider, type Client } from '../../test/support/client.ts';
 import { dumpDatabase } from '../../test/support/dump.ts';
 
 const URL_ = '/api/orgs/acme/projects/web/environments/production/services/api/credentials';
@@ -34,11 +34,7 @@ describe('source credentials', () => {
 
   before(async () => {
     t = await testApp();
-    owner = await setupOwner(t.api, t.setupToken);
-    member = await userClient(t.api, owner, 'mia');
-    outsider = await userClient(t.api, owner, 'olga');
-    assert.equal((await owner.post('/api/orgs/acme/members', { user: 'mia', role: 'member' })).status, 201);
-    assert.equal((await outsider.post('/api/orgs', { name: 'other' })).status, 201);
+    ({ owner, member, outsider } = await ownerMemberOutsider(t.api, t.setupToken));
     assert.equal((await owner.post('/api/orgs/acme/projects', { name: 'web' })).status, 201);
     const svc = await owner.post('/api/orgs/acme/projects/web/environments/production/services', {
       name: 'api',

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { testApp, type TestApp } from '../../test/support/app.ts';
-import { setupOwner, userClient, type Client } from '../../test/support/client.ts';
+import { ownerMemberOutsider, type Client } from '../../test/support/client.ts';
 
 const ENV = '/api/orgs/acme/projects/shop/environments/production/services';
 const WEB = `${ENV}/web`;
@@ -54,11 +54,7 @@ describe('deployments (no worker)', () => {
 
   before(async () => {
     t = await testApp();
-    owner = await setupOwner(t.api, t.setupToken);
-    member = await userClient(t.api, owner, 'mia');
-    outsider = await userClient(t.api, owner, 'olga');
-    assert.equal((await owner.post('/api/orgs/acme/members', { user: 'mia', role: 'member' })).status, 201);
-    assert.equal((await outsider.post('/api/orgs', { name: 'other' })).status, 201);
+    ({ owner, member, outsider } = await ownerMemberOutsider(t.api, t.setupToken));
     assert.equal((await owner.post('/api/orgs/acme/projects', { name: 'shop' })).status, 201);
     const web = await owner.post(ENV, { name: 'web', kind: 'app', spec: { source: { type: 'git', repository: '/srv/repo', ref: 'main' }, port: 8080 } });
     assert.equal(web.status, 201, JSON.stringify(web.body));

@@ -62,3 +62,16 @@ export async function userClient(api: Api, admin: Client, name: string): Promise
   if (login.status !== 200) throw new Error(`login failed: ${login.status}`);
   return c;
 }
+
+/**
+ * The owner of `acme`, a member `mia` of `acme`, and `olga`, who owns another organisation `other`:
+ * the three callers most access tests need.
+ */
+export async function ownerMemberOutsider(api: Api, token: string): Promise<{ owner: Client; member: Client; outsider: Client }> {
+  const owner = await setupOwner(api, token);
+  const member = await userClient(api, owner, 'mia');
+  const outsider = await userClient(api, owner, 'olga');
+  if ((await owner.post('/api/orgs/acme/members', { user: 'mia', role: 'member' })).status !== 201) throw new Error('could not add mia to acme');
+  if ((await outsider.post('/api/orgs', { name: 'other' })).status !== 201) throw new Error('could not create the other organisation');
+  return { owner, member, outsider };
+}

@@ -2,7 +2,7 @@
 // job in one transaction (no deployment without a job, no job without a row). The job's state is the
 // truth about progress; `syncDeploymentsWithJobs` copies a finished job's outcome onto a deployment its
 // handler could not finish (a worker killed mid-build), so nothing stays "running".
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
 import type { Db } from '../../db/client.ts';
@@ -165,6 +165,3 @@ export async function syncDeploymentsWithJobs(db: Db): Promise<number> {
   return result.rowCount ?? 0;
 }
 
-export async function deploymentsByIds(db: Db, ids: string[]): Promise<Row[]> {
-  return ids.length ? db.select().from(deployments).where(inArray(deployments.id, ids)) : [];
-}

@@ -5,7 +5,7 @@
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
-import { domains, environments, projects, services } from '../../db/schema/index.ts';
+import { domains } from '../../db/schema/index.ts';
 import { Conflict, Invalid, NotFound } from '../errors.ts';
 import { isUniqueViolation } from '../db-errors.ts';
 import { hostname } from '../system/settings.ts';
@@ -72,12 +72,3 @@ export async function removeDomain(db: Db, opts: { serviceId: string; id: string
   if (!row) throw new NotFound('domain not found');
 }
 
-/** Every stored domain with what the route planner needs (all organisations: the table is global). */
-export async function allRoutedDomains(db: Db) {
-  return db
-    .select({ host: domains.host, pathPrefix: domains.pathPrefix, port: domains.port, serviceId: domains.serviceId })
-    .from(domains)
-    .innerJoin(services, eq(services.id, domains.serviceId))
-    .innerJoin(environments, eq(environments.id, services.environmentId))
-    .innerJoin(projects, eq(projects.id, environments.projectId));
-}

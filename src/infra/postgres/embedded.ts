@@ -231,6 +231,3 @@ export class EmbeddedPostgres {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function restrictFile(path: string): void {
-  chmodSync(path, 0o600);
-}
