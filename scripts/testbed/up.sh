@@ -205,6 +205,7 @@ main() {
   step redis ensure_redis
   step pebble ensure_pebble
   step env write_env_file
+  step s3 bash "$REPO_ROOT/scripts/testbed/s3.sh"
   local elapsed=$(($(now_ms) - started))
   printf 'testbed: ready in %d.%02ds — source %s\n' $((elapsed / 1000)) $((elapsed % 1000 / 10)) "$ENV_FILE"
 }
