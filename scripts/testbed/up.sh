@@ -8,8 +8,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/images.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/pebble.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/bind.sh"
 
-APT_PACKAGES=(docker.io debootstrap postgresql redis-server git curl iproute2 pebble openssl)
+APT_PACKAGES=(docker.io debootstrap postgresql redis-server git curl iproute2 pebble openssl bind9 bind9-utils)
 REDIS_PORT=6390
 PG_ROLE=berth_test
 ENV_FILE="$CACHE_DIR/testbed.env"
@@ -187,6 +188,7 @@ export BERTH_TEST_IMAGE_NODE=berth/node:20
 export BERTH_TEST_IMAGE_HTTP=berth/test-http:latest
 EOF
     pebble_env_lines >>"$tmp"
+    bind_env_lines >>"$tmp"
   )
   mv "$tmp" "$ENV_FILE"
   STEP_NOTE="$ENV_FILE"
@@ -204,6 +206,7 @@ main() {
   step postgres ensure_postgres
   step redis ensure_redis
   step pebble ensure_pebble
+  step bind ensure_bind
   step env write_env_file
   step s3 bash "$REPO_ROOT/scripts/testbed/s3.sh"
   local elapsed=$(($(now_ms) - started))
