@@ -3,7 +3,8 @@
 # through the AWS SDK. Run by up.sh after it writes the env file (or on its own); idempotent: starts
 # s3rver only when nothing answers on its port, then replaces the TEST_S3_* lines in .cache/testbed.env.
 # Must never listen beyond loopback. Credentials are s3rver's fixed pair (S3RVER/S3RVER): a request
-# signed with any other pair is refused, which the "wrong credentials" tests rely on.
+# with another access key id is refused (InvalidAccessKeyId), which the "wrong credentials" tests rely on
+# (s3rver does not check SigV4 signatures, so a wrong secret alone is not detected here).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
