@@ -2,3 +2,4 @@ export * from './core.ts';
 export * from './jobs.ts';
 export * from './credentials.ts';
 export * from './certificates.ts';
+export * from './backups.ts';
