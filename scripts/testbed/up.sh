@@ -22,6 +22,7 @@ build_test_images() {
   build_image berth/node:20 node "$(readlink -f "$(command -v node)")"
   build_image berth/test-http:latest test-http
   build_image berth/caddy:2 caddy
+  build_image berth/postgres:15 postgres && build_image berth/mariadb:10.11 mariadb && build_image berth/redis:7 redis
 }
 
 ensure_packages() {
@@ -186,6 +187,7 @@ export DOCKER_SOCKET=$DOCKER_SOCKET
 export BERTH_TEST_IMAGE_BASE=berth/debian:bookworm
 export BERTH_TEST_IMAGE_NODE=berth/node:20
 export BERTH_TEST_IMAGE_HTTP=berth/test-http:latest
+export BERTH_TEST_DATABASE_IMAGES='{"postgres:15":"berth/postgres:15","mariadb:10.11":"berth/mariadb:10.11","redis:7":"berth/redis:7"}'
 EOF
     pebble_env_lines >>"$tmp"
     bind_env_lines >>"$tmp"

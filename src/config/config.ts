@@ -40,6 +40,20 @@ export const SETTINGS = {
   },
   BERTH_DNS_PORT: { schema: int(0, 65535).default(5300), doc: "UDP port of Berth's DNS for upstream names, on the docker_gwbridge address (0: any free port)." },
   BERTH_INGRESS: { schema: bool.default(true), doc: 'Run the ingress (proxy + upstream DNS). Off: deploys of routed services fail with a clear reason.' },
+  BERTH_DATABASE_IMAGES: {
+    schema: z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return z.record(z.string().min(1), z.string().min(1)).parse(JSON.parse(text));
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'expected a JSON object of image names, e.g. {"postgres:16":"registry.local/postgres:16"}' });
+          return z.NEVER;
+        }
+      })
+      .optional(),
+    doc: 'Database images to use instead of the official ones (unset: the official images): a JSON map from the default image (`postgres:16`) or `<engine>:<version>` to another name (tests map them to locally built images).',
+  },
   BERTH_SESSION_HOURS: { schema: int(1, 24 * 90).default(24 * 7), doc: 'Lifetime of a dashboard session.' },
   BERTH_SECURE_COOKIES: { schema: bool.default(false), doc: 'Mark session cookies Secure (set when served over HTTPS).' },
   BERTH_TRUST_PROXY: { schema: bool.default(false), doc: 'Trust X-Forwarded-For from the proxy in front (client addresses in the audit log and rate limits).' },

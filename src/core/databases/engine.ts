@@ -26,6 +26,24 @@ export interface VerificationReport {
   objects: Array<{ name: string; count: number; checksum?: string }>;
 }
 
+/**
+ * One command of a restore, run inside the database's container in order. `stdin: true` = the dump
+ * is streamed to this command's stdin (exactly one step has it). Engines whose dump cannot be loaded
+ * by a client reading stdin (Redis: an RDB file) list several steps; see `restoreSteps` below.
+ */
+export interface RestoreStep {
+  argv: string[];
+  stdin?: boolean;
+}
+
+/** A client command line connecting from another container (tests, `berth db` helpers). */
+export interface ClientCommand {
+  /** Reads statements/commands on stdin, one result per line on stdout. */
+  argv: string[];
+  /** Secrets for the client (never in argv). */
+  env: Record<string, string>;
+}
+
 export interface DatabaseEngine {
   id: DatabaseEngineId;
   /** Human name: "PostgreSQL". */
@@ -47,8 +65,20 @@ export interface DatabaseEngine {
   execEnv(c: DatabaseCredentials): Record<string, string>;
   /** Writes a full logical dump to stdout. */
   dump(c: DatabaseCredentials): string[];
-  /** Reads a dump from stdin and loads it into an empty/fresh server. */
+  /** Reads a dump from stdin and loads it into an empty/fresh server (replacing what the dump contains). */
   restore(c: DatabaseCredentials): string[];
+  /**
+   * When present, a restore is these steps instead of "`restore` with the dump on stdin"; always go
+   * through `restoreSteps(engine, c)` in engines.ts. Redis uses it: its dump is an RDB file, which a
+   * running server only loads from its data dir — step 1 writes stdin to `<dataDir>/dump.rdb`
+   * (`dd`), step 2 `DEBUG RELOAD NOSAVE` replaces the dataset with it, step 3 rewrites the AOF, step 4
+   * removes the file. Works the same in the live container and in a fresh scratch container.
+   */
+  restoreSteps?(c: DatabaseCredentials): RestoreStep[];
+  /** Signal that stops the server cleanly (Swarm sends it, then waits the grace period); default SIGTERM. */
+  stopSignal?: string;
+  /** How another container on the same network connects with the engine's own client (contract tests). */
+  client?(c: DatabaseCredentials, host: string, port: number): ClientCommand;
   /** Prints what `parseVerification` reads: the objects and their counts (and checksums). */
   verify(c: DatabaseCredentials): string[];
   parseVerification(stdout: string): VerificationReport;

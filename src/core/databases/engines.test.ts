@@ -1,0 +1,71 @@
+// The engine table is data: every entry is complete, keeps secrets out of argv, and parses its own
+// verification output format.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ENGINE_IDS, ENGINES, imageFor, parseTabbedReport, restoreSteps } from './engines.ts';
+
+const creds = { user: 'app', password: 'S3cr3t-PW-0123456789abcdef', database: 'appdb', rootPassword: 'R00t-PW-0123456789abcdef' };
+
+describe('database engines', () => {
+  it('has the five engines, each with a default version that has an image', () => {
+    assert.deepEqual([...ENGINE_IDS].sort(), ['mariadb', 'mongodb', 'mysql', 'postgres', 'redis']);
+    for (const engine of Object.values(ENGINES)) {
+      assert.ok(engine.versions[engine.defaultVersion], `${engine.id}: default version has an image`);
+      assert.ok(engine.port > 0 && engine.dataDir.startsWith('/'), engine.id);
+    }
+    assert.equal(imageFor(ENGINES.postgres, '16'), 'postgres:16');
+    assert.equal(imageFor(ENGINES.mysql, '8.4'), 'mysql:8.4');
+    assert.equal(imageFor(ENGINES.mariadb, '11'), 'mariadb:11');
+    assert.equal(imageFor(ENGINES.mongodb, '7'), 'mongo:7');
+    assert.equal(imageFor(ENGINES.redis, '7'), 'redis:7');
+  });
+
+  it('renames images through the configured map (by image or by engine:version)', () => {
+    assert.equal(imageFor(ENGINES.postgres, '15', { 'postgres:15': 'berth/postgres:15' }), 'berth/postgres:15');
+    assert.equal(imageFor(ENGINES.redis, '7', { 'redis:7': 'local/redis' }), 'local/redis');
+    assert.equal(imageFor(ENGINES.mariadb, '11', { 'mariadb:11': 'x/mariadb' }), 'x/mariadb');
+    assert.throws(() => imageFor(ENGINES.postgres, '9'), /no version 9/);
+  });
+
+  it('never puts a password in an argv: passwords travel in the exec or container environment', () => {
+    for (const engine of Object.values(ENGINES)) {
+      const argvs = [
+        engine.healthCheck,
+        engine.command?.(creds) ?? [],
+        engine.dump(creds),
+        engine.restore(creds),
+        engine.verify(creds),
+        ...restoreSteps(engine, creds).map((s) => s.argv),
+        engine.client?.(creds, 'db', engine.port).argv ?? [],
+      ];
+      for (const argv of argvs) {
+        const text = argv.join(' ');
+        assert.ok(!text.includes(creds.password) && !text.includes(creds.rootPassword), `${engine.id}: secret in ${text.slice(0, 80)}`);
+      }
+      const env = { ...engine.execEnv(creds), ...engine.containerEnv(creds) };
+      assert.ok(Object.values(env).includes(creds.password), `${engine.id}: the password reaches the process through the environment`);
+      assert.equal(restoreSteps(engine, creds).filter((s) => s.stdin).length, 1, `${engine.id}: exactly one restore step reads the dump`);
+    }
+  });
+
+  it('connection strings escape credentials', () => {
+    const odd = { ...creds, password: 'p@ss:w/rd' };
+    assert.equal(ENGINES.postgres.connectionString(odd, 'db-x', 5432), 'postgres://app:p%40ss%3Aw%2Frd@db-x:5432/appdb');
+    assert.equal(ENGINES.mysql.connectionString(creds, 'h', 3306), `mysql://app:${creds.password}@h:3306/appdb`);
+    assert.equal(ENGINES.redis.connectionString(creds, 'h', 6379), `redis://:${creds.password}@h:6379/0`);
+    assert.match(ENGINES.mongodb.connectionString(creds, 'h', 27017), /^mongodb:\/\/app:.+@h:27017\/appdb\?authSource=admin$/);
+  });
+
+  it('parses verification output: tab-separated name, count, checksum; sorted; garbage refused', () => {
+    assert.deepEqual(parseTabbedReport('public.b\t2\tabc\npublic.a\t0\td41d\n\n'), {
+      objects: [
+        { name: 'public.a', count: 0, checksum: 'd41d' },
+        { name: 'public.b', count: 2, checksum: 'abc' },
+      ],
+    });
+    assert.deepEqual(parseTabbedReport('db0\t3\r\n'), { objects: [{ name: 'db0', count: 3 }] });
+    assert.deepEqual(parseTabbedReport(''), { objects: [] });
+    assert.throws(() => parseTabbedReport('ERROR: permission denied'), /unexpected verification line/);
+    assert.throws(() => parseTabbedReport('t\t-1\tx'), /unexpected verification line/);
+  });
+});
