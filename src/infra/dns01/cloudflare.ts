@@ -54,17 +54,17 @@ export class CloudflareProvider implements Dns01Provider {
   constructor(private readonly opts: CloudflareOptions) {}
 
   async present(fqdn: string, value: string): Promise<void> {
-    const zone = await this.#zoneObject(fqdn);
+    const zoneId = await this.#zoneId(fqdn);
     const body = { type: 'TXT', name: trimDot(fqdn), content: `"${value}"`, ttl: this.opts.ttl ?? 60, comment: 'ACME DNS-01 challenge (Berth)' };
-    await this.#call<DnsRecord>('POST', `/zones/${zone.id}/dns_records`, body, `add the TXT record ${fqdn}`, [IDENTICAL_RECORD]);
+    await this.#call<DnsRecord>('POST', `/zones/${zoneId}/dns_records`, body, `add the TXT record ${fqdn}`, [IDENTICAL_RECORD]);
   }
 
   async cleanup(fqdn: string, value: string): Promise<void> {
-    const zone = await this.#zoneObject(fqdn);
+    const zoneId = await this.#zoneId(fqdn);
     const query = new URLSearchParams({ type: 'TXT', name: trimDot(fqdn), per_page: '100' });
-    const records = await this.#call<DnsRecord[]>('GET', `/zones/${zone.id}/dns_records?${query}`, undefined, `list the TXT records ${fqdn}`);
+    const records = await this.#call<DnsRecord[]>('GET', `/zones/${zoneId}/dns_records?${query}`, undefined, `list the TXT records ${fqdn}`);
     for (const record of (records ?? []).filter((r) => unquote(r.content) === value)) {
-      await this.#call('DELETE', `/zones/${zone.id}/dns_records/${encodeURIComponent(record.id)}`, undefined, `delete the TXT record ${fqdn}`);
+      await this.#call('DELETE', `/zones/${zoneId}/dns_records/${encodeURIComponent(record.id)}`, undefined, `delete the TXT record ${fqdn}`);
     }
   }
 
@@ -82,6 +82,12 @@ export class CloudflareProvider implements Dns01Provider {
     if (names.length === 0) throw new Dns01Error(`Cloudflare did not name the nameservers of zone ${this.opts.zone}`);
     const addresses = await Promise.all(names.map((name) => dns.resolve4(name).catch(() => [] as string[])));
     return addresses.flat().map((host) => ({ host, port: 53 }));
+  }
+
+  /** The zone's id: the configured one, or looked up by name (needs Zone → Zone → Read). */
+  async #zoneId(fqdn: string): Promise<string> {
+    if (!inZone(fqdn, this.opts.zone)) throw new Dns01Error(`${fqdn} is not inside the zone ${this.opts.zone}`);
+    return this.opts.zoneId ? encodeURIComponent(this.opts.zoneId) : encodeURIComponent((await this.#zoneObject(fqdn)).id);
   }
 
   #zoneObject(fqdn: string): Promise<ZoneObject> {
