@@ -98,6 +98,8 @@ describe('authorization matrix', () => {
   it('a member can read what the role allows', async () => {
     for (const r of orgRoutes) {
       if (r.method !== 'GET' || r.access.kind !== 'org' || !roleAllows('member', r.access.permission) || r.url.includes(':id')) continue;
+      // The live event stream never ends on its own: events.test.ts reads it over a socket.
+      if (r.url.endsWith('/events')) continue;
       const res = await member.get(fill(r.url));
       // Runtime logs need a live release; the service here was never deployed.
       const expected = r.url.endsWith('/logs') ? 409 : 200;

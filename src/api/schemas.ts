@@ -51,6 +51,7 @@ export const deploymentOut = z.object({
   jobId: z.uuid().nullable(),
   steps: z.record(z.string(), z.number()).describe('milliseconds per pipeline step'),
   current: z.boolean(),
+  rollbackable: z.boolean().describe('succeeded and its image is still kept (BERTH_KEEP_IMAGES): POST …/rollback { to } can use it'),
   position: z.number().nullable().optional().describe('place in the queue while queued (1 = next)'),
   createdAt: isoDate,
   startedAt: isoDate.nullable(),
@@ -97,5 +98,26 @@ export const jobOut = z.object({
   createdAt: isoDate,
   startedAt: isoDate.nullable(),
   finishedAt: isoDate.nullable(),
+});
+export const serviceStateOut = z.enum(['deploying', 'running', 'degraded', 'stopped', 'failed', 'not deployed']);
+export const serviceStatusSummaryOut = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  kind: z.string(),
+  state: serviceStateOut,
+  replicas: z.object({ desired: z.number(), healthy: z.number() }),
+  current: z
+    .object({ id: z.uuid(), commitSha: z.string().nullable(), commitMessage: z.string().nullable(), image: z.string().nullable(), kind: z.enum(['deploy', 'rollback']), finishedAt: isoDate.nullable() })
+    .nullable()
+    .describe('the live deployment'),
+  latest: z.object({ id: z.uuid(), status: deploymentOut.shape.status, reason: z.string().nullable(), createdAt: isoDate }).nullable().describe('the newest deployment'),
+  domains: z.array(z.string()).describe('hosts routed to the service, the automatic one first'),
+});
+export const serviceStatusOut = z.object({
+  state: serviceStateOut,
+  replicas: z.object({ desired: z.number(), healthy: z.number() }),
+  current: deploymentOut.nullable(),
+  latest: deploymentOut.nullable(),
+  tasks: z.array(z.object({ slot: z.number().nullable(), state: z.string(), health: z.string().nullable(), node: z.string(), message: z.string(), error: z.string().nullable() })),
 });
 export const ok = z.object({ ok: z.literal(true) });

@@ -13,6 +13,7 @@ import { installErrorHandler } from './errors.ts';
 import { credentialRoutes } from './routes/credentials.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { domainRoutes } from './routes/domains.ts';
+import { eventRoutes } from './routes/events.ts';
 import { identityRoutes } from './routes/identity.ts';
 import { ingressRoutes } from './routes/ingress.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -77,6 +78,7 @@ export async function buildApi(ctx: AppContext, opts: BuildApiOptions = {}): Pro
   jobRoutes(app, ctx);
   deploymentRoutes(app, ctx);
   domainRoutes(app, ctx);
+  eventRoutes(app, ctx);
   credentialRoutes(app, ctx);
   webhookRoutes(app, ctx);
   ingressRoutes(app, ctx);

@@ -12,11 +12,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../app/context.ts';
 import { getDeployment, listDeployments, syncDeploymentsWithJobs } from '../../core/deployments/deployments.ts';
 import { assertArchiveSource } from '../../core/deployments/deploys.ts';
+import { currentAndLatest, desiredReplicas, healthyCount, serviceState } from '../../core/deployments/status.ts';
 import { BerthError, Invalid } from '../../core/errors.ts';
 import { getService } from '../../core/services/services.ts';
 import { JOB_STATE_TOPIC, jobLogTopic, readJobLogs, type JobLogEvent, type JobStateEvent } from '../../jobs/index.ts';
 import { access } from '../access.ts';
-import { deploymentOut, serviceParams } from '../schemas.ts';
+import { deploymentOut, serviceParams, serviceStatusOut } from '../schemas.ts';
 import type { Api } from '../server.ts';
 
 export const SVC_URL = '/api/orgs/:org/projects/:project/environments/:env/services/:service';
@@ -41,7 +42,7 @@ function sizeCap(maxBytes: number, tooLarge: () => Error): Transform {
 }
 
 /** Server-sent events on a hijacked reply; returns a writer and a promise that resolves on close. */
-function openEventStream(req: FastifyRequest, reply: FastifyReply) {
+export function openEventStream(req: FastifyRequest, reply: FastifyReply) {
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -218,21 +219,19 @@ export function deploymentRoutes(app: Api, ctx: AppContext): void {
 
   app.get(`${SVC_URL}/status`, {
     config: { access: access.org('service.read') },
-    schema: { summary: 'Live status: the current deployment and its tasks as Docker reports them', tags, params: serviceParams },
+    schema: { summary: 'Live status: the current deployment and its tasks as Docker reports them', tags, params: serviceParams, response: { 200: serviceStatusOut } },
     handler: async (req) => {
       const service = await find(req);
-      const current = service.currentDeploymentId ? await getDeployment(db, { serviceId: service.id, id: service.currentDeploymentId }) : null;
-      const [latest] = await listDeployments(db, { serviceId: service.id, limit: 1 });
+      const { current, latest } = await currentAndLatest(db, service);
       const tasks = current?.releaseName ? await ctx.docker.serviceTasks(current.releaseName).catch(() => []) : [];
       const running = tasks.filter((t) => t.desiredState === 'running');
-      const healthy = running.filter((t) => t.state === 'running' && (t.health ?? 'healthy') === 'healthy').length;
-      const desired = typeof service.spec.replicas === 'number' ? service.spec.replicas : 1;
-      const state = latest && (latest.status === 'queued' || latest.status === 'running') ? 'deploying' : !current ? (latest?.status === 'failed' ? 'failed' : 'not deployed') : healthy >= desired ? 'running' : healthy === 0 ? 'stopped' : 'degraded';
+      const desired = desiredReplicas(service.spec);
+      const healthy = healthyCount(running);
       return {
-        state,
+        state: serviceState({ desired, healthy, current, latest }),
         replicas: { desired, healthy },
         current,
-        latest: latest ?? null,
+        latest,
         tasks: running.map((t) => ({ slot: t.slot ?? null, state: t.state, health: t.health ?? null, node: t.node.hostname ?? t.node.id, message: t.message, error: t.error ?? null })),
       };
     },

@@ -5,8 +5,10 @@ import { envKey, envVarsSchema, listEnvVars } from '../../core/services/env-vars
 import { createService, deleteService, getService, listServices, newServiceSchema, updateService, updateServiceSchema } from '../../core/services/services.ts';
 import { getEnvironment, getProject } from '../../core/projects/projects.ts';
 import { resourceName } from '../../core/names.ts';
+import { servicesStatus } from '../../core/deployments/status.ts';
+import { getInstanceSettings } from '../../core/system/settings.ts';
 import { access } from '../access.ts';
-import { envVarOut, environmentParams, ok, orgParams, serviceOut, serviceParams } from '../schemas.ts';
+import { envVarOut, environmentParams, ok, orgParams, serviceOut, serviceParams, serviceStatusSummaryOut } from '../schemas.ts';
 import type { Api } from '../server.ts';
 
 export function serviceRoutes(app: Api, ctx: AppContext): void {
@@ -35,6 +37,22 @@ export function serviceRoutes(app: Api, ctx: AppContext): void {
       const project = await getProject(db, { orgId: req.org!.id, name: req.params.project });
       await getEnvironment(db, { projectId: project.id, name: req.params.env });
       return listServices(db, { orgId: req.org!.id, project: req.params.project, environment: req.params.env });
+    },
+  });
+
+  app.get('/api/orgs/:org/projects/:project/environments/:env/status', {
+    config: { access: access.org('service.read') },
+    schema: {
+      summary: 'Live status of every service of the environment (state, replicas healthy/desired, live version, domains) in one request',
+      tags,
+      params: environmentParams,
+      response: { 200: z.array(serviceStatusSummaryOut) },
+    },
+    handler: async (req) => {
+      const project = await getProject(db, { orgId: req.org!.id, name: req.params.project });
+      await getEnvironment(db, { projectId: project.id, name: req.params.env });
+      const list = await listServices(db, { orgId: req.org!.id, project: req.params.project, environment: req.params.env });
+      return servicesStatus(db, { services: list, baseDomain: (await getInstanceSettings(db)).domain, runningTasks: () => ctx.docker.runningTasksByService() });
     },
   });
 

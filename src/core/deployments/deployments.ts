@@ -27,6 +27,8 @@ export interface DeploymentView {
   jobId: string | null;
   steps: Record<string, number>;
   current: boolean;
+  /** Succeeded and its image is still kept: a rollback can go back to it without a build. */
+  rollbackable: boolean;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -50,6 +52,7 @@ export const deploymentView = (d: Row, currentId: string | null): DeploymentView
   jobId: d.jobId,
   steps: d.steps,
   current: d.id === currentId,
+  rollbackable: d.status === 'succeeded' && !!d.imageId,
   createdAt: d.createdAt,
   startedAt: d.startedAt,
   finishedAt: d.finishedAt,

@@ -271,6 +271,28 @@ export class DockerGateway {
     return summaries.sort(compareTasks);
   }
 
+  /**
+   * The current tasks (desired state running) of every Berth service, keyed by service name, in two engine
+   * calls whatever the number of services. No container inspection: a task with a health check stays
+   * "starting" until it is healthy, so `state === 'running'` already means healthy.
+   */
+  async runningTasksByService(): Promise<Map<string, TaskSummary[]>> {
+    const [services, tasks] = await Promise.all([
+      this.listServices(),
+      this.call('task.list', () => this.docker.listTasks({ filters: { 'desired-state': ['running'] } }) as Promise<EngineTask[]>),
+    ]);
+    const nameById = new Map(services.map((s) => [s.id, s.name] as const));
+    const byName = new Map<string, TaskSummary[]>();
+    for (const task of tasks) {
+      const name = nameById.get(task.ServiceID);
+      if (!name) continue;
+      const list = byName.get(name) ?? [];
+      list.push(toTaskSummary(task, { nodeHostnames: new Map() }));
+      byName.set(name, list);
+    }
+    return byName;
+  }
+
   /** Lines from all of the service's tasks, demultiplexed; ends quietly when `signal` aborts. */
   async *serviceLogs(name: string, options: ServiceLogsOptions = {}): AsyncGenerator<LogLine> {
     const service = await this.requireManagedService(name);
