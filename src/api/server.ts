@@ -11,6 +11,7 @@ import { busRateLimitStore } from '../infra/bus/index.ts';
 import { installAccessLayer, requireDeclarations } from './access.ts';
 import { installErrorHandler } from './errors.ts';
 import { credentialRoutes } from './routes/credentials.ts';
+import { dnsProviderRoutes } from './routes/dns-providers.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { domainRoutes } from './routes/domains.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -80,6 +81,7 @@ export async function buildApi(ctx: AppContext, opts: BuildApiOptions = {}): Pro
   domainRoutes(app, ctx);
   eventRoutes(app, ctx);
   credentialRoutes(app, ctx);
+  dnsProviderRoutes(app, ctx);
   webhookRoutes(app, ctx);
   ingressRoutes(app, ctx);
   opts.extraRoutes?.(app);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { CertificateIssuer, Certificates, issueCertificateJobType } from '../core/certificates/certificates.ts';
+import { WildcardIssuer } from '../core/certificates/wildcard.ts';
 import { Deploys } from '../core/deployments/deploys.ts';
 import { deployJobType } from '../core/deployments/job.ts';
 import { DeployPipeline } from '../core/deployments/pipeline.ts';
@@ -53,9 +54,17 @@ export function composeContext(o: ComposeOptions): Composed {
     buildLimits: { cpus: config.BERTH_BUILD_CPUS, memoryBytes: config.BERTH_BUILD_MEMORY_MB * 1024 * 1024 },
   });
   const deployJob = deployJobType((id, jobCtx) => pipeline.run(id, jobCtx));
+  // `*.<base>` (DNS-01 through the installation's DNS provider) rides the same job and renewal loop.
+  const wildcardIssuer = new WildcardIssuer({
+    db: database.db,
+    box: secrets,
+    directoryUrl: acmeDirectoryUrl(config.BERTH_ACME_DIRECTORY),
+    reconcileRoutes: async () => (platform.ingress ? platform.reconcileRoutes() : undefined),
+  });
   const issuer = new CertificateIssuer({
     db: database.db,
     box: secrets,
+    wildcard: (host, jobCtx) => wildcardIssuer.run(host, jobCtx),
     directoryUrl: acmeDirectoryUrl(config.BERTH_ACME_DIRECTORY),
     reconcileRoutes: async () => (platform.ingress ? platform.reconcileRoutes() : undefined),
   });

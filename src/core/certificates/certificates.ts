@@ -13,6 +13,7 @@ import type { SecretBox } from '../../infra/crypto/secretbox.ts';
 import { defineJob, type JobContext, type JobQueue } from '../../jobs/index.ts';
 import { HOSTNAME, type TlsCertificate } from '../../plan/routes.ts';
 import { publishChallenge, withdrawChallenge } from './challenge-server.ts';
+import { WILDCARD_NAME } from '../../infra/dns01/provider.ts';
 import { desiredDomains } from '../domains/routing.ts';
 import { getInstanceSettings, updateInstanceSettings } from '../system/settings.ts';
 
@@ -83,7 +84,7 @@ export async function validCertificates(db: Db, box: SecretBox): Promise<TlsCert
     } catch {
       continue; // a key that does not open (other master key, moved row) is never served; reissuing replaces it
     }
-    out.push({ hosts: r.hosts.filter((h) => HOSTNAME.test(h)), certificatePem: r.chainPem!, keyPem });
+    out.push({ hosts: r.hosts.filter((h) => HOSTNAME.test(h) || WILDCARD_NAME.test(h)), certificatePem: r.chainPem!, keyPem });
   }
   return out;
 }
@@ -107,6 +108,8 @@ export interface CertificateIssuerOptions {
   reconcileRoutes?: () => Promise<void>;
   /** The ACME exchange (tests replace it). */
   issue?: (req: IssueRequest) => Promise<IssuedCertificate>;
+  /** Issues `*.` hosts over DNS-01 (core/certificates/wildcard.ts); without it they are skipped. */
+  wildcard?: (host: string, jobCtx?: Pick<JobContext, 'log'>) => Promise<IssueOutcome>;
 }
 
 export type IssueOutcome = { host: string; status: 'valid'; expiresAt: string } | { host: string; status: 'failed'; error: string } | { host: string; status: 'skipped'; reason: string };
@@ -119,6 +122,7 @@ export class CertificateIssuer {
     const { db, box, directoryUrl } = this.opts;
     const { acmeEmail } = await getInstanceSettings(db);
     if (!acmeEmail) return { host, status: 'skipped', reason: 'HTTPS is not enabled (POST /api/ssl)' };
+    if (WILDCARD_NAME.test(host)) return this.opts.wildcard ? this.opts.wildcard(host, jobCtx) : { host, status: 'skipped', reason: 'a wildcard needs DNS-01 (no wildcard issuer configured)' };
     const routed = new Set((await desiredDomains(db)).filter((d) => d.upstream || d.redirect).map((d) => d.host));
     if (!routed.has(host)) return { host, status: 'skipped', reason: `${host} is not routed any more` };
     await requestCertificate(db, host);
@@ -150,7 +154,7 @@ export class CertificateIssuer {
   }
 }
 
-export const issueCertificatePayload = z.object({ host: z.string().max(253).regex(HOSTNAME) });
+export const issueCertificatePayload = z.object({ host: z.string().max(253).refine((h) => HOSTNAME.test(h) || WILDCARD_NAME.test(h), 'expected a hostname or *.hostname') });
 
 export function issueCertificateJobType(run: (host: string, ctx: JobContext) => Promise<unknown>) {
   return defineJob({

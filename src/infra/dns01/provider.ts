@@ -64,3 +64,6 @@ export async function pollUntil(check: () => Promise<boolean>, what: string, opt
     await new Promise((resolve) => setTimeout(resolve, opts.intervalMs ?? 1000));
   }
 }
+
+/** `*.example.com`: one wildcard label in front of a hostname (only DNS-01 can validate these). */
+export const WILDCARD_NAME = /^\*\.(?=.{1,251}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
