@@ -22,6 +22,7 @@ import { jobRoutes } from './routes/jobs.ts';
 import { orgRoutes } from './routes/orgs.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { serviceRoutes } from './routes/services.ts';
+import { databaseRoutes } from './routes/databases.ts';
 import { systemRoutes } from './routes/system.ts';
 
 export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
@@ -76,6 +77,7 @@ export async function buildApi(ctx: AppContext, opts: BuildApiOptions = {}): Pro
   orgRoutes(app, ctx);
   projectRoutes(app, ctx);
   serviceRoutes(app, ctx);
+  databaseRoutes(app, ctx);
   jobRoutes(app, ctx);
   deploymentRoutes(app, ctx);
   domainRoutes(app, ctx);

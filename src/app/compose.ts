@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { CertificateIssuer, Certificates, issueCertificateJobType } from '../core/certificates/certificates.ts';
 import { WildcardIssuer } from '../core/certificates/wildcard.ts';
+import { Databases } from '../core/databases/databases.ts';
+import { DatabaseRuntime, databaseJobType } from '../core/databases/job.ts';
 import { Deploys } from '../core/deployments/deploys.ts';
 import { deployJobType } from '../core/deployments/job.ts';
 import { DeployPipeline } from '../core/deployments/pipeline.ts';
@@ -16,10 +18,12 @@ import type { Database } from '../db/client.ts';
 import type { EventBus } from '../infra/bus/bus.ts';
 import type { SecretBox } from '../infra/crypto/secretbox.ts';
 import type { DockerGateway, Labels } from '../infra/docker/index.ts';
+import { ContainerGateway } from '../infra/docker/containers.ts';
 import { GitGateway } from '../infra/git/index.ts';
 import { JobQueue, JobRegistry } from '../jobs/index.ts';
 import { createJobsFacade } from '../jobs/facade.ts';
 import type { AppContext } from './context.ts';
+import { databaseExternalHost } from '../core/databases/external-host.ts';
 import { Platform } from './platform.ts';
 import { gatewayProbes } from './probes.ts';
 
@@ -69,7 +73,10 @@ export function composeContext(o: ComposeOptions): Composed {
     reconcileRoutes: async () => (platform.ingress ? platform.reconcileRoutes() : undefined),
   });
   const certificateJob = issueCertificateJobType((host, jobCtx) => issuer.run(host, jobCtx));
-  const queue = new JobQueue({ pool: database.pool, bus, registry: new JobRegistry([deployJob, certificateJob]), defaultTimeoutSeconds: config.BERTH_JOB_TIMEOUT_SECONDS, logger: log });
+  const containers = new ContainerGateway({ socketPath: config.BERTH_DOCKER_SOCKET, labelPrefix: docker.labels.prefix });
+  const databaseRuntime = new DatabaseRuntime({ db: database.db, box: secrets, docker, containers, imageOverrides: config.BERTH_DATABASE_IMAGES ?? {} });
+  const databaseJob = databaseJobType((payload, jobCtx) => databaseRuntime.run(payload, jobCtx));
+  const queue = new JobQueue({ pool: database.pool, bus, registry: new JobRegistry([deployJob, certificateJob, databaseJob]), defaultTimeoutSeconds: config.BERTH_JOB_TIMEOUT_SECONDS, logger: log });
   const ctx: AppContext = {
     config,
     database,
@@ -81,6 +88,8 @@ export function composeContext(o: ComposeOptions): Composed {
     deploys: new Deploys({ pool: database.pool, db: database.db, queue, jobType: deployJob }),
     webhooks: new Webhooks(secrets),
     certificates: new Certificates({ db: database.db, queue, jobType: certificateJob }),
+    databases: new Databases({ pool: database.pool, db: database.db, box: secrets, queue, jobType: databaseJob, externalHost: () => databaseExternalHost(database.db) }),
+    databaseRuntime,
     ingress: platform,
     docker,
     log,

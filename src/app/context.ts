@@ -10,6 +10,8 @@ import type { HealthProbes } from '../core/system/health.ts';
 import type { JobsFacade } from '../core/system/jobs-facade.ts';
 import type { Certificates } from '../core/certificates/certificates.ts';
 import type { Deploys } from '../core/deployments/deploys.ts';
+import type { Databases } from '../core/databases/databases.ts';
+import type { DatabaseRuntime } from '../core/databases/job.ts';
 import type { IngressPort } from '../core/deployments/pipeline.ts';
 import type { Webhooks } from '../core/webhooks/webhooks.ts';
 import type { DockerGateway } from '../infra/docker/index.ts';
@@ -25,6 +27,9 @@ export interface AppContext {
   deploys: Deploys;
   webhooks: Webhooks;
   certificates: Certificates;
+  databases: Databases;
+  /** Database services in Docker: the job runner, and `open(serviceId)` for backups (engine, credentials, container). */
+  databaseRuntime: DatabaseRuntime;
   ingress: IngressPort;
   docker: DockerGateway;
   log: Logger;

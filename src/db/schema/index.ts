@@ -4,3 +4,4 @@ export * from './credentials.ts';
 export * from './certificates.ts';
 export * from './dns-providers.ts';
 export * from './backups.ts';
+export * from './databases.ts';
