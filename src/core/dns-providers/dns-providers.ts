@@ -21,6 +21,9 @@ const credentialsAad = (id: string) => `dns_providers/${id}/credentials_sealed`;
 const DNS_SERVER = /^(?:(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?|\[[0-9a-f:.]{2,45}\])(?::(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5]))?$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+/** A string field whose absence is reported as "required: <what>" rather than a type mismatch. */
+const field = (what: string) => z.string({ error: (issue) => (issue.input === undefined ? `required: ${what}` : `expected ${what}`) });
+
 const common = {
   name: resourceName,
   /** The zone the provider may change: `_acme-challenge` records of names inside it. */
@@ -31,10 +34,9 @@ const rfc2136Input = z
   .object({
     type: z.literal('rfc2136'),
     ...common,
-    server: z.string().max(300).regex(DNS_SERVER, 'expected the primary server as host or host:port (e.g. ns1.example.com:53 or 192.0.2.53)'),
-    keyName: z.string().max(253).regex(UPSTREAM_NAME, 'expected the TSIG key name: lowercase DNS labels separated by dots'),
-    keySecret: z
-      .string()
+    server: field('the primary server as host or host:port').max(300).regex(DNS_SERVER, 'expected the primary server as host or host:port (e.g. ns1.example.com:53 or 192.0.2.53)'),
+    keyName: field('the TSIG key name').max(253).regex(UPSTREAM_NAME, 'expected the TSIG key name: lowercase DNS labels separated by dots'),
+    keySecret: field('the base64 TSIG secret')
       .min(16, 'expected the base64 TSIG secret (tsig-keygen -a hmac-sha256 prints it)')
       .max(512)
       .regex(BASE64, 'expected the base64 TSIG secret (tsig-keygen -a hmac-sha256 prints it)'),
@@ -47,7 +49,7 @@ const cloudflareInput = z
   .object({
     type: z.literal('cloudflare'),
     ...common,
-    apiToken: z.string().regex(/^[A-Za-z0-9_-]{20,200}$/, 'expected a Cloudflare API token (Zone → DNS → Edit)'),
+    apiToken: field('a Cloudflare API token').regex(/^[A-Za-z0-9_-]{20,200}$/, 'expected a Cloudflare API token (Zone → DNS → Edit)'),
     zoneId: z.string().regex(/^[0-9a-f]{32}$/, 'expected the 32-character zone id from the Cloudflare dashboard').optional(),
   })
   .strict();
@@ -56,8 +58,8 @@ const route53Input = z
   .object({
     type: z.literal('route53'),
     ...common,
-    accessKeyId: z.string().regex(/^[A-Z0-9]{16,128}$/, 'expected an AWS access key id (AKIA…)'),
-    secretAccessKey: z.string().regex(/^[A-Za-z0-9/+=]{40}$/, 'expected the 40-character AWS secret access key'),
+    accessKeyId: field('an AWS access key id').regex(/^[A-Z0-9]{16,128}$/, 'expected an AWS access key id (AKIA…)'),
+    secretAccessKey: field('the AWS secret access key').regex(/^[A-Za-z0-9/+=]{40}$/, 'expected the 40-character AWS secret access key'),
     hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,32}$/, 'expected a hosted zone id (Z…)').optional(),
     region: z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1').optional(),
   })
