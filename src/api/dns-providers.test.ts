@@ -41,7 +41,7 @@ describe('DNS providers API', () => {
     assert.deepEqual(list.body.map((p: { name: string }) => p.name), ['aws', 'bind', 'cf']);
     assert.deepEqual(list.body.find((p: { name: string }) => p.name === 'bind').settings, { server: '192.0.2.53:53', keyName: 'berth-acme', algorithm: 'hmac-sha256', transport: 'udp' });
     assert.deepEqual(list.body.find((p: { name: string }) => p.name === 'aws').settings, { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', hostedZoneId: 'Z1D633PJN98FT9' });
-    const { text } = await dumpDatabase(t.db.pool, t.databaseUrl);
+    const { text } = await dumpDatabase(t.db.pool, t.db.url);
     for (const secret of [TSIG_SECRET, CF_TOKEN, AWS_SECRET]) assert.ok(!text.includes(secret), 'no plaintext secret in the database');
   });
 
