@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { actionFactory, type RunState } from './action.ts';
 import { registerAuthCommands } from './commands/auth.ts';
+import { registerDatabaseCommands } from './commands/databases.ts';
 import { registerDeployCommands } from './commands/deploys.ts';
 import { registerDomainCommands } from './commands/domains.ts';
 import { registerLogCommands } from './commands/logs.ts';
@@ -43,6 +44,7 @@ export function buildProgram(io: CliIo, state: RunState): Command {
   registerAuthCommands(program, act);
   registerProjectCommands(program, act);
   registerServiceCommands(program, act);
+  registerDatabaseCommands(program, act);
   registerDeployCommands(program, act);
   registerLogCommands(program, act);
   registerDomainCommands(program, act);

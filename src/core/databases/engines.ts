@@ -198,10 +198,27 @@ const mongodb: DatabaseEngine = {
 // ---- Redis ----
 
 /**
- * Every non-empty logical database: its key count and a checksum over the sorted keys and their
- * DUMP serialisations (so values and types count, not just names). Runs server-side as one script.
+ * Every non-empty logical database: its key count and a checksum over the sorted keys, their types and
+ * canonical values (so values count, not just names). Canonical, not DUMP: a hashtable-encoded set or
+ * hash serialises in its table's iteration order, which a reload changes. Runs server-side as one script.
  */
 const REDIS_VERIFY_LUA = `
+local function canonical(k)
+  local t = redis.call('TYPE', k).ok
+  local v
+  if t == 'string' then v = {redis.call('GET', k)}
+  elseif t == 'list' then v = redis.call('LRANGE', k, 0, -1)
+  elseif t == 'set' then v = redis.call('SMEMBERS', k); table.sort(v)
+  elseif t == 'zset' then v = redis.call('ZRANGE', k, 0, -1, 'WITHSCORES')
+  elseif t == 'hash' then
+    local flat = redis.call('HGETALL', k)
+    v = {}
+    for i = 1, #flat, 2 do v[#v + 1] = flat[i] .. '=' .. redis.sha1hex(flat[i + 1]) end
+    table.sort(v)
+  else v = {redis.sha1hex(redis.call('DUMP', k))} end
+  local ttl = redis.call('PTTL', k) >= 0 and ':ttl' or ''
+  return t .. ttl .. ':' .. redis.sha1hex(table.concat(v, '\\0'))
+end
 local out = {}
 for i = 0, 15 do
   local ok = pcall(redis.call, 'SELECT', i)
@@ -210,7 +227,7 @@ for i = 0, 15 do
   if #keys > 0 then
     table.sort(keys)
     local parts = {}
-    for _, k in ipairs(keys) do parts[#parts + 1] = k .. '=' .. redis.sha1hex(redis.call('DUMP', k)) end
+    for _, k in ipairs(keys) do parts[#parts + 1] = k .. '=' .. canonical(k) end
     out[#out + 1] = 'db' .. i .. '\\t' .. #keys .. '\\t' .. redis.sha1hex(table.concat(parts, '\\n'))
   end
 end
@@ -223,8 +240,9 @@ return table.concat(out, '\\n')`;
  * dump.rdb is only ever what a restore put there; DEBUG allowed from inside the container only, for
  * `DEBUG RELOAD` (the restore).
  */
+// `repl-diskless-sync-delay 0`: `redis-cli --rdb` (the dump) is served at once instead of after 5 s.
 const REDIS_START =
-  "umask 077; printf 'requirepass %s\\n' \"$REDIS_PASSWORD\" > /tmp/berth-redis.conf; exec redis-server /tmp/berth-redis.conf --dir /data --appendonly yes --save '' --enable-debug-command local --protected-mode no";
+  "umask 077; printf 'requirepass %s\\n' \"$REDIS_PASSWORD\" > /tmp/berth-redis.conf; exec redis-server /tmp/berth-redis.conf --dir /data --appendonly yes --save '' --repl-diskless-sync-delay 0 --enable-debug-command local --protected-mode no";
 
 const redisCli = ['redis-cli', '-e', '-h', '127.0.0.1', '-p', '6379', '--no-auth-warning'];
 
@@ -253,7 +271,7 @@ const redis: DatabaseEngine = {
   parseVerification: parseTabbedReport,
   connectionString: (c, host, port) => `redis://:${encode(c.password)}@${host}:${port}/0`,
   client: (c, host, port) => ({
-    argv: ['redis-cli', '-h', host, '-p', String(port), '--no-auth-warning', '--raw'],
+    argv: ['redis-cli', '-e', '-h', host, '-p', String(port), '--no-auth-warning', '--raw'],
     env: { REDISCLI_AUTH: c.password },
   }),
 };
