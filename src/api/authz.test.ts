@@ -15,6 +15,7 @@ const PARAMS: Record<string, string> = {
   project: 'web',
   env: 'production',
   service: 'api',
+  database: 'maindb',
   user: 'mia',
   key: 'SECRET_TOKEN',
   id: '00000000-0000-4000-8000-000000000000',
@@ -56,6 +57,7 @@ describe('authorization matrix', () => {
       env: [{ key: 'SECRET_TOKEN', value: 's3cr3t-value', secret: true }],
     });
     assert.equal(svc.status, 201, JSON.stringify(svc.body));
+    assert.equal((await owner.post('/api/orgs/acme/projects/web/environments/production/databases', { name: 'maindb', engine: 'postgres' })).status, 202);
     orgRoutes = t.api.berthRoutes.filter((r) => r.access.kind === 'org');
     assert.ok(orgRoutes.length >= 20, `expected the org routes, got ${orgRoutes.length}`);
   });
