@@ -65,9 +65,6 @@ export const domainOut = z.object({
   automatic: z.boolean(),
   createdAt: isoDate.nullable(),
 });
-/** The host's certificate: null when Berth has none for it (HTTPS not enabled, or not requested yet). */
-export const tlsOut = z.object({ status: z.enum(['pending', 'valid', 'renewing', 'failed']), expiresAt: isoDate.nullable(), error: z.string().nullable() });
-export const domainListOut = domainOut.extend({ tls: tlsOut.nullable() });
 export const envVarOut = z.object({
   key: z.string(),
   secret: z.boolean(),

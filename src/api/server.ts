@@ -14,6 +14,7 @@ import { credentialRoutes } from './routes/credentials.ts';
 import { dnsProviderRoutes } from './routes/dns-providers.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { domainRoutes } from './routes/domains.ts';
+import { sslRoutes } from './routes/ssl.ts';
 import { eventRoutes } from './routes/events.ts';
 import { identityRoutes } from './routes/identity.ts';
 import { ingressRoutes } from './routes/ingress.ts';
@@ -81,6 +82,7 @@ export async function buildApi(ctx: AppContext, opts: BuildApiOptions = {}): Pro
   jobRoutes(app, ctx);
   deploymentRoutes(app, ctx);
   domainRoutes(app, ctx);
+  sslRoutes(app, ctx);
   eventRoutes(app, ctx);
   credentialRoutes(app, ctx);
   dnsProviderRoutes(app, ctx);

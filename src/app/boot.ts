@@ -91,6 +91,8 @@ export async function startServer(config: Config, opts: { log?: Logger } = {}): 
   await api.listen({ host: config.BERTH_HOST, port: config.BERTH_PORT });
   const worker: Worker = queue.createWorker({ concurrency: config.BERTH_JOB_CONCURRENCY, leaseSeconds: config.BERTH_JOB_LEASE_SECONDS });
   await worker.start();
+  // Issuance for new hosts and renewals: every replica looks, each due certificate is claimed once.
+  ctx.certificates.start(config.BERTH_CERT_CHECK_SECONDS * 1000);
   const address = api.server.address();
   const url = typeof address === 'object' && address ? `http://${config.BERTH_HOST === '0.0.0.0' ? '127.0.0.1' : config.BERTH_HOST}:${address.port}` : '';
   log.info({ url }, 'berth server listening');
@@ -99,7 +101,7 @@ export async function startServer(config: Config, opts: { log?: Logger } = {}): 
   const shutdown = (reason = 'shutdown') =>
     (closing ??= (async () => {
       log.info({ reason }, 'shutting down: no new requests or jobs');
-      const [, report] = await Promise.all([api.close(), worker.stop({ graceMs: 10_000 })]);
+      const [, report] = await Promise.all([api.close(), worker.stop({ graceMs: 10_000 }), ctx.certificates.stop()]);
       if (report.handedBack.length) log.info({ jobs: report.handedBack }, 'handed back unfinished jobs');
       await unsubscribeSync();
       await platform.stop();

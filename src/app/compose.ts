@@ -1,5 +1,6 @@
 // Builds the AppContext from its parts — the same wiring for `berth server` (app/boot.ts) and for tests
 // (test/support/app.ts), so tests exercise what production runs. Starts nothing: boot decides.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
@@ -13,7 +14,7 @@ import { DeployPipeline } from '../core/deployments/pipeline.ts';
 import { SourceCredentials } from '../core/services/credentials.ts';
 import { EnvVars } from '../core/services/env-vars.ts';
 import { Webhooks } from '../core/webhooks/webhooks.ts';
-import { acmeDirectoryUrl } from '../infra/acme/client.ts';
+import { acmeDirectoryUrl, trustAcmeCa } from '../infra/acme/client.ts';
 import type { Database } from '../db/client.ts';
 import type { EventBus } from '../infra/bus/bus.ts';
 import type { SecretBox } from '../infra/crypto/secretbox.ts';
@@ -58,12 +59,14 @@ export function composeContext(o: ComposeOptions): Composed {
     buildLimits: { cpus: config.BERTH_BUILD_CPUS, memoryBytes: config.BERTH_BUILD_MEMORY_MB * 1024 * 1024 },
   });
   const deployJob = deployJobType((id, jobCtx) => pipeline.run(id, jobCtx));
+  if (config.BERTH_ACME_CA_FILE) trustAcmeCa(readFileSync(config.BERTH_ACME_CA_FILE, 'utf8'));
   // `*.<base>` (DNS-01 through the installation's DNS provider) rides the same job and renewal loop.
   const wildcardIssuer = new WildcardIssuer({
     db: database.db,
     box: secrets,
     directoryUrl: acmeDirectoryUrl(config.BERTH_ACME_DIRECTORY),
     reconcileRoutes: async () => (platform.ingress ? platform.reconcileRoutes() : undefined),
+    retryBaseSeconds: config.BERTH_CERT_RETRY_SECONDS,
   });
   const issuer = new CertificateIssuer({
     db: database.db,
@@ -87,7 +90,14 @@ export function composeContext(o: ComposeOptions): Composed {
     jobs: createJobsFacade({ pool: database.pool, bus }),
     deploys: new Deploys({ pool: database.pool, db: database.db, queue, jobType: deployJob }),
     webhooks: new Webhooks(secrets),
-    certificates: new Certificates({ db: database.db, queue, jobType: certificateJob }),
+    certificates: new Certificates({
+      db: database.db,
+      pool: database.pool,
+      queue,
+      jobType: certificateJob,
+      reconcileRoutes: async () => (platform.ingress ? platform.reconcileRoutes() : undefined),
+      log,
+    }),
     databases: new Databases({ pool: database.pool, db: database.db, box: secrets, queue, jobType: databaseJob, externalHost: () => databaseExternalHost(database.db) }),
     databaseRuntime,
     ingress: platform,

@@ -12,6 +12,7 @@ import type { Config } from '../config/config.ts';
 import type { ComponentHealth } from '../core/system/health.ts';
 import { validCertificates } from '../core/certificates/certificates.ts';
 import { startChallengeServer } from '../core/certificates/challenge-server.ts';
+import { plannedHostTls } from '../core/certificates/host-settings.ts';
 import { desiredDomains } from '../core/domains/routing.ts';
 import type { IngressPort } from '../core/deployments/pipeline.ts';
 import { Unavailable } from '../core/errors.ts';
@@ -42,6 +43,8 @@ export interface PlatformOptions {
 
 export class Platform implements IngressPort {
   #ingress: Ingress | undefined;
+  /** Every proxy instance (the primary first): each gets the same routes and certificates. */
+  #proxies: Ingress[] = [];
   #dns: DnsProcess | undefined;
   #timer: NodeJS.Timeout | undefined;
   #starting: Promise<void> | undefined;
@@ -68,17 +71,24 @@ export class Platform implements IngressPort {
     const gateway = await proxyDnsHost(docker);
     const dns = new DnsProcess({ dir: join(config.BERTH_DATA_DIR, 'dns', config.BERTH_PROXY_SERVICE), host: gateway, port: config.BERTH_DNS_PORT });
     await dns.ensure();
-    const ingress = new Ingress({
-      docker,
-      dns: dns.records,
-      image: config.BERTH_PROXY_IMAGE,
-      adminSocketDir: join(config.BERTH_DATA_DIR, 'proxy', config.BERTH_PROXY_SERVICE),
-      serviceName: config.BERTH_PROXY_SERVICE,
-      ports: { http: config.BERTH_PROXY_HTTP_PORT, https: config.BERTH_PROXY_HTTPS_PORT },
-      ...(this.opts.proxyLabels ? { labels: this.opts.proxyLabels } : {}),
+    const proxy = (serviceName: string, http: number, https: number) =>
+      new Ingress({
+        docker,
+        dns: dns.records,
+        image: config.BERTH_PROXY_IMAGE,
+        adminSocketDir: join(config.BERTH_DATA_DIR, 'proxy', serviceName),
+        serviceName,
+        ports: { http, https },
+        ...(this.opts.proxyLabels ? { labels: this.opts.proxyLabels } : {}),
+      });
+    const ingress = proxy(config.BERTH_PROXY_SERVICE, config.BERTH_PROXY_HTTP_PORT, config.BERTH_PROXY_HTTPS_PORT);
+    const extra = (config.BERTH_PROXY_EXTRA_PORTS ?? '').split(',').filter(Boolean).map((pair, i) => {
+      const [http, https] = pair.split(':').map(Number) as [number, number];
+      return proxy(`${config.BERTH_PROXY_SERVICE}-${i + 2}`, http, https);
     });
     this.#dns = dns;
     this.#ingress = ingress;
+    this.#proxies = [ingress, ...extra];
     // HTTP-01 answers: the proxy forwards /.well-known/acme-challenge/ on every host to this listener,
     // reached (like the DNS) on the docker_gwbridge gateway. Without it, routes still work over HTTP.
     try {
@@ -89,9 +99,9 @@ export class Platform implements IngressPort {
       log.warn({ err: (err as Error).message }, 'ACME challenge listener not started; certificates cannot be issued');
     }
     await this.restoreUpstreams();
-    await ingress.ensureProxy();
+    for (const p of this.#proxies) await p.ensureProxy();
     await this.reconcileRoutes();
-    log.info({ dns: dns.records.resolverAddress(), proxy: ingress.serviceName, ports: ingress.ports }, 'ingress ready');
+    log.info({ dns: dns.records.resolverAddress(), proxies: this.#proxies.map((p) => ({ service: p.serviceName, ports: p.ports })) }, 'ingress ready');
     this.#timer = setInterval(() => void this.repair(), this.opts.repairIntervalMs ?? 30_000);
     this.#timer.unref();
   }
@@ -122,11 +132,18 @@ export class Platform implements IngressPort {
     return this.#ingress;
   }
 
+  /** The proxy instances (the primary first). */
+  get proxies(): readonly Ingress[] {
+    return this.#proxies;
+  }
+
+  /** Renders the route table from the database and pushes it to every proxy instance (each only if it changed). */
   async reconcileRoutes(db: Db = this.opts.db): Promise<void> {
-    const ingress = this.#require();
+    this.#require();
     const certificates = this.opts.secrets ? await validCertificates(db, this.opts.secrets) : [];
     const acme = this.#acmeUpstream ? { acmeChallengeUpstream: this.#acmeUpstream.upstream } : {};
-    await ingress.applyRoutes(planRoutes({ domains: await desiredDomains(db), certificates, ...acme }));
+    const table = planRoutes({ domains: await desiredDomains(db), certificates, hostTls: await plannedHostTls(db), ...acme });
+    await Promise.all(this.#proxies.map((p) => p.applyRoutes(table)));
   }
 
   async switchTo(opts: { name: string; newIps: string[]; oldIps: string[]; signal: AbortSignal }): Promise<{ drainMs: number }> {
@@ -134,8 +151,9 @@ export class Platform implements IngressPort {
     // Publish and wait until the DNS process answers the new set, so the refresh wait that follows counts.
     ingress.publish(opts.name, opts.newIps);
     await this.#dns!.confirm(opts.name, opts.newIps);
-    const result = await ingress.switchTo(opts);
-    return { drainMs: result.drainMs };
+    // Every proxy instance drains the old addresses by its own request counts.
+    const results = await Promise.all(this.#proxies.map((p) => p.switchTo(opts)));
+    return { drainMs: Math.max(...results.map((r) => r.drainMs)) };
   }
 
   /** Services with a deploy job running: their answers belong to the pipeline until it ends. */
@@ -174,7 +192,7 @@ export class Platform implements IngressPort {
   async repair(): Promise<void> {
     try {
       await this.restoreUpstreams();
-      await this.#ingress?.repairDrift();
+      for (const p of this.#proxies) await p.repairDrift();
     } catch (err) {
       this.opts.log.warn({ err: (err as Error).message }, 'ingress repair failed; will retry');
     }
@@ -182,11 +200,15 @@ export class Platform implements IngressPort {
 
   async health(): Promise<ComponentHealth> {
     if (!this.#ingress) return { ok: false, detail: this.opts.config.BERTH_INGRESS ? 'starting: waiting for Docker/Swarm' : 'disabled (BERTH_INGRESS=false)' };
-    try {
-      await this.#ingress.admin.config();
-      return { ok: true, detail: `Caddy ${this.#ingress.serviceName} on ports ${this.#ingress.ports.http}/${this.#ingress.ports.https}` };
-    } catch (err) {
-      return { ok: false, detail: `proxy admin API: ${(err as Error).message}` };
+    const details: string[] = [];
+    for (const p of this.#proxies) {
+      try {
+        await p.admin.config();
+        details.push(`Caddy ${p.serviceName} on ports ${p.ports.http}/${p.ports.https}`);
+      } catch (err) {
+        return { ok: false, detail: `proxy ${p.serviceName} admin API: ${(err as Error).message}` };
+      }
     }
+    return { ok: true, detail: details.join('; ') };
   }
 }

@@ -38,6 +38,13 @@ export const SETTINGS = {
     schema: z.union([z.enum(['letsencrypt', 'letsencrypt-staging']), z.url({ protocol: /^https$/ })]).default('letsencrypt'),
     doc: 'ACME directory certificates are issued from: `letsencrypt`, `letsencrypt-staging` or a directory URL (https).',
   },
+  BERTH_ACME_CA_FILE: { schema: z.string().min(1).optional(), doc: "PEM file of a CA to trust for the ACME directory's own HTTPS (a private CA such as step-ca or Pebble)." },
+  BERTH_CERT_CHECK_SECONDS: { schema: int(1, 86_400).default(60), doc: 'How often each replica looks for certificates to issue or renew (renewal at two thirds of the lifetime).' },
+  BERTH_CERT_RETRY_SECONDS: { schema: int(1, 86_400).default(60), doc: 'Wait before retrying a failed issuance; doubles with each further failure (at most a day).' },
+  BERTH_PROXY_EXTRA_PORTS: {
+    schema: z.string().regex(/^(?:\d{1,5}:\d{1,5})(?:,\d{1,5}:\d{1,5})*$/, 'expected http:https port pairs separated by commas, e.g. 8080:8443').optional(),
+    doc: 'More proxy instances on this node (`http:https` host port pairs, comma-separated): each is its own Caddy service and gets the same routes and certificates.',
+  },
   BERTH_DNS_PORT: { schema: int(0, 65535).default(5300), doc: "UDP port of Berth's DNS for upstream names, on the docker_gwbridge address (0: any free port)." },
   BERTH_INGRESS: { schema: bool.default(true), doc: 'Run the ingress (proxy + upstream DNS). Off: deploys of routed services fail with a clear reason.' },
   BERTH_DATABASE_IMAGES: {

@@ -3,7 +3,7 @@
 // moving traffic between releases changes a DNS answer, never this config: every Caddy config change
 // resets idle keep-alive connections (TESTBED.md). Only fields Caddy 2.6.2 accepts are used.
 // Must never do I/O, read anything but its arguments, or render a value the planner did not validate.
-import { ACME_CHALLENGE_PREFIX, type BasicAuth, type HostRoutes, type Route, type RouteAction, type RouteTable, type Upstream } from './routes.ts';
+import { ACME_CHALLENGE_PREFIX, certificateCovers, type BasicAuth, type HostRoutes, type HostTls, type Route, type RouteAction, type RouteTable, type Upstream } from './routes.ts';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -97,35 +97,55 @@ function hostSubroute(route: Route, options: CaddyRenderOptions): JsonObject {
   return { ...(match ? { match } : {}), handle, terminal: true };
 }
 
-function hostRoute(host: HostRoutes, options: CaddyRenderOptions): JsonObject {
+/** `Strict-Transport-Security` on every HTTPS answer of a host (set, so an app's own header is replaced). */
+function hstsHeader(maxAge: number): JsonObject {
+  return { handler: 'headers', response: { set: { 'Strict-Transport-Security': [`max-age=${maxAge}`] } } };
+}
+
+function hostRoute(host: HostRoutes, options: CaddyRenderOptions, hstsMaxAge?: number): JsonObject {
   const routes = host.routes.map((route) => hostSubroute(route, options));
   // A host without a `/` route answers 404 itself: its route is terminal, so nothing after it runs.
   if (!host.routes.some((route) => route.pathPrefix === '/')) routes.push({ handle: [NOT_FOUND] });
-  return { match: [{ host: [host.host] }], handle: [{ handler: 'subroute', routes }], terminal: true };
+  const handle = [...(hstsMaxAge !== undefined ? [hstsHeader(hstsMaxAge)] : []), { handler: 'subroute', routes }];
+  return { match: [{ host: [host.host] }], handle, terminal: true };
 }
 
-/** Hosts with a certificate: HTTPS serves them, HTTP redirects them (ACME challenges excepted). */
-function tlsHosts(table: RouteTable): Set<string> {
-  return new Set((table.certificates ?? []).flatMap((cert) => cert.hosts));
+/** How each host is served: over HTTPS (a certificate covers it and HTTPS is on), redirected from HTTP, with HSTS. */
+interface HostTlsPlan {
+  secure(host: string): boolean;
+  redirects(host: string): boolean;
+  hsts(host: string): number | undefined;
 }
 
-/** `https`: the :443 server (only hosts with a certificate); `http`: the :80 server (every host). */
+function tlsPlan(table: RouteTable): HostTlsPlan {
+  const names = (table.certificates ?? []).flatMap((cert) => cert.hosts);
+  const choices = new Map<string, HostTls>((table.hostTls ?? []).map((t) => [t.host, t]));
+  const secure = (host: string) => choices.get(host)?.https !== false && certificateCovers(names, host);
+  return {
+    secure,
+    redirects: (host) => secure(host) && choices.get(host)?.redirectHttp !== false,
+    hsts: (host) => (secure(host) ? choices.get(host)?.hstsMaxAge : undefined),
+  };
+}
+
+/** `https`: the :443 server (only hosts with a certificate and HTTPS on); `http`: the :80 server (every
+ * host; those served over HTTPS redirect there unless their redirect is off; ACME challenges excepted). */
 function serverRoutes(table: RouteTable, options: CaddyRenderOptions, scheme: 'http' | 'https' = 'http'): JsonObject[] {
   const routes: JsonObject[] = [];
-  const secure = tlsHosts(table);
+  const tls = tlsPlan(table);
   if (table.acmeChallengeUpstream && scheme === 'http') {
     routes.push({ match: [{ path: [`${ACME_CHALLENGE_PREFIX}*`] }], handle: [reverseProxy(table.acmeChallengeUpstream, options)], terminal: true });
   }
   for (const host of table.hosts) {
-    if (scheme === 'https' && !secure.has(host.host)) continue;
-    if (scheme === 'http' && secure.has(host.host)) {
+    if (scheme === 'https' && !tls.secure(host.host)) continue;
+    if (scheme === 'http' && tls.redirects(host.host)) {
       routes.push({ match: [{ host: [host.host] }], handle: [redirectResponse('https://{http.request.host}{http.request.uri}', true)], terminal: true });
     } else {
-      routes.push(hostRoute(host, options));
+      routes.push(hostRoute(host, options, scheme === 'https' ? tls.hsts(host.host) : undefined));
     }
   }
   for (const redirect of table.hostRedirects) {
-    if (scheme === 'https' && !secure.has(redirect.host)) continue;
+    if (scheme === 'https' && !tls.secure(redirect.host)) continue;
     const location = `{http.request.scheme}://${redirect.toHost}{http.request.uri}`;
     routes.push({ match: [{ host: [redirect.host] }], handle: [redirectResponse(location, true)], terminal: true });
   }

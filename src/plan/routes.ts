@@ -88,6 +88,29 @@ export interface TlsCertificate {
   keyPem: string;
 }
 
+/** HTTPS choices for one host (defaults: HTTPS on, HTTP redirected once a certificate is valid, no HSTS). */
+export interface HostTls {
+  host: string;
+  /** Off: the host is served over HTTP only, even with a certificate. */
+  https: boolean;
+  /** Off: plain HTTP keeps serving the host next to HTTPS. */
+  redirectHttp: boolean;
+  /** Seconds; set: HTTPS answers carry `Strict-Transport-Security: max-age=<n>`. */
+  hstsMaxAge?: number;
+}
+
+/** Longest HSTS max-age accepted (two years, what preload lists ask for). */
+export const HSTS_MAX_AGE_LIMIT = 63_072_000;
+
+/** `*.example.com`: one wildcard label in front of a hostname (DNS-01 certificates cover these). */
+export const WILDCARD_HOSTNAME = /^\*\.(?=.{1,251}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Whether a certificate naming `names` covers `host` (a wildcard covers exactly one label). */
+export function certificateCovers(names: readonly string[], host: string): boolean {
+  const dot = host.indexOf('.');
+  return names.some((name) => name === host || (name.startsWith('*.') && dot > 0 && name.slice(2) === host.slice(dot + 1)));
+}
+
 export interface PlanRoutesInput {
   domains: readonly DomainInput[];
   /** Valid certificates: a host covered here is served over HTTPS and redirected there from HTTP. */
@@ -97,6 +120,8 @@ export interface PlanRoutesInput {
    * here (the control plane). Unset, those paths fall through to the host's routes like any other.
    */
   acmeChallengeUpstream?: Upstream;
+  /** Per-host HTTPS choices; hosts not listed use the defaults. */
+  hostTls?: readonly HostTls[];
 }
 
 export type RouteAction =
@@ -130,6 +155,8 @@ export interface RouteTable {
   acmeChallengeUpstream?: Upstream;
   /** Sorted by first host; absent when there is none. Hosts sorted, each a valid hostname. */
   certificates?: TlsCertificate[];
+  /** Sorted by host; only hosts whose choices differ from the defaults; absent when there is none. */
+  hostTls?: HostTls[];
   /** Everything else (unknown hosts) answers 404: always true, written down so renderers cannot forget. */
   notFoundFallback: true;
 }
@@ -225,14 +252,29 @@ const PEM_KEY = /^-----BEGIN (RSA |EC )?PRIVATE KEY-----\r?\n[A-Za-z0-9+/=\r\n]+
 
 function checkCertificate(path: string, cert: TlsCertificate, issues: FieldIssue[]): TlsCertificate | undefined {
   const before = issues.length;
-  if (!Array.isArray(cert.hosts) || cert.hosts.some((host) => typeof host !== 'string' || !HOSTNAME.test(host))) {
-    issues.push({ path: `${path}/hosts`, message: 'expected hostnames' });
+  if (!Array.isArray(cert.hosts) || cert.hosts.some((host) => typeof host !== 'string' || !(HOSTNAME.test(host) || WILDCARD_HOSTNAME.test(host)))) {
+    issues.push({ path: `${path}/hosts`, message: 'expected hostnames (or *.hostname)' });
   }
   if (typeof cert.certificatePem !== 'string' || !PEM_CERTIFICATE.test(cert.certificatePem)) issues.push({ path: `${path}/certificatePem`, message: 'expected a PEM certificate chain' });
   if (typeof cert.keyPem !== 'string' || !PEM_KEY.test(cert.keyPem)) issues.push({ path: `${path}/keyPem`, message: 'expected a PEM private key' });
   if (issues.length > before) return undefined;
   return { hosts: [...new Set(cert.hosts)].sort(), certificatePem: cert.certificatePem, keyPem: cert.keyPem };
 }
+
+function checkHostTls(path: string, tls: HostTls, issues: FieldIssue[]): HostTls | undefined {
+  const before = issues.length;
+  if (typeof tls.host !== 'string' || !HOSTNAME.test(tls.host)) issues.push({ path: `${path}/host`, message: 'expected a hostname' });
+  if (typeof tls.https !== 'boolean') issues.push({ path: `${path}/https`, message: 'expected true or false' });
+  if (typeof tls.redirectHttp !== 'boolean') issues.push({ path: `${path}/redirectHttp`, message: 'expected true or false' });
+  const age = tls.hstsMaxAge;
+  if (age !== undefined && !(Number.isInteger(age) && age >= 0 && age <= HSTS_MAX_AGE_LIMIT)) {
+    issues.push({ path: `${path}/hstsMaxAge`, message: `expected whole seconds from 0 to ${HSTS_MAX_AGE_LIMIT}` });
+  }
+  if (issues.length > before) return undefined;
+  return { host: tls.host, https: tls.https, redirectHttp: tls.redirectHttp, ...(age !== undefined ? { hstsMaxAge: age } : {}) };
+}
+
+const isDefaultTls = (tls: HostTls) => tls.https && tls.redirectHttp && tls.hstsMaxAge === undefined;
 
 /** Longest prefix first; equal lengths by code point, so the order never depends on input order. */
 function compareRoutes(a: Route, b: Route): number {
@@ -288,6 +330,12 @@ export function planRoutes(input: PlanRoutesInput): RouteTable {
   }
   if (input.acmeChallengeUpstream) checkUpstream('acmeChallengeUpstream', input.acmeChallengeUpstream, issues);
   const certificates = (input.certificates ?? []).map((cert, index) => checkCertificate(`certificates/${index}`, cert, issues));
+  const hostTls = new Map<string, HostTls>();
+  (input.hostTls ?? []).forEach((tls, index) => {
+    const checked = checkHostTls(`hostTls/${index}`, tls, issues);
+    if (checked && hostTls.has(checked.host)) issues.push({ path: `hostTls/${index}/host`, message: `${checked.host} is listed twice` });
+    else if (checked) hostTls.set(checked.host, checked);
+  });
   if (issues.length > 0) throw new Invalid(issues);
 
   const table: RouteTable = {
@@ -300,6 +348,8 @@ export function planRoutes(input: PlanRoutesInput): RouteTable {
   }
   const kept = certificates.filter((cert): cert is TlsCertificate => cert !== undefined && cert.hosts.length > 0);
   if (kept.length > 0) table.certificates = kept.sort((a, b) => (a.hosts[0]! < b.hosts[0]! ? -1 : a.hosts[0]! > b.hosts[0]! ? 1 : 0));
+  const tls = [...hostTls.values()].filter((t) => !isDefaultTls(t)).sort(byHost);
+  if (tls.length > 0) table.hostTls = tls;
   return table;
 }
 

@@ -7,9 +7,14 @@ import { getService } from '../../core/services/services.ts';
 import { getInstanceSettings } from '../../core/system/settings.ts';
 import { watchPathsSchema } from '../../core/webhooks/webhooks.ts';
 import { access } from '../access.ts';
-import { domainListOut, domainOut, ok, serviceParams } from '../schemas.ts';
+import { domainOut, ok, serviceParams } from '../schemas.ts';
+import { hostTlsOut, tlsStatusOut, toTlsStatus } from './ssl.ts';
+import { hostTlsSettings } from '../../core/certificates/host-settings.ts';
 import type { Api } from '../server.ts';
 import { SVC_URL } from './deployments.ts';
+
+/** A domain with its host's certificate (null before any) and HTTPS choices. */
+const domainListOut = domainOut.extend({ tls: tlsStatusOut.nullable(), https: hostTlsOut });
 
 export function domainRoutes(app: Api, ctx: AppContext): void {
   const db = ctx.database.db;
@@ -27,20 +32,13 @@ export function domainRoutes(app: Api, ctx: AppContext): void {
     handler: async (req) => {
       const s = await find(req.org!.id, req.params);
       const list = await listDomains(db, { serviceId: s.id, automatic: await automatic(s) });
-      const tls = await ctx.certificates.statuses(list.map((d) => d.host));
-      return list.map((d) => ({ ...d, tls: tls.get(d.host) ?? null }));
+      const hosts = list.map((d) => d.host);
+      const [tls, choices] = await Promise.all([ctx.certificates.statuses(hosts), hostTlsSettings(db, hosts)]);
+      return list.map((d) => {
+        const cert = tls.get(d.host);
+        return { ...d, tls: cert ? toTlsStatus(cert) : null, https: choices.get(d.host)! };
+      });
     },
-  });
-
-  app.post('/api/ssl', {
-    config: { access: access.instanceAdmin, audit: 'ssl.enable' },
-    schema: {
-      summary: 'Enable HTTPS: store the ACME contact and issue a certificate for every routed host (then for each new domain)',
-      tags,
-      body: z.object({ email: z.email().max(254) }),
-      response: { 200: z.object({ acmeEmail: z.string(), hosts: z.array(z.string()) }) },
-    },
-    handler: async (req) => ({ acmeEmail: req.body.email, ...(await ctx.certificates.enable(req.body.email)) }),
   });
 
   app.post(`${SVC_URL}/domains`, {
@@ -65,10 +63,13 @@ export function domainRoutes(app: Api, ctx: AppContext): void {
     schema: { summary: 'Stop routing a domain to the service', tags, params: serviceParams.extend({ id: z.uuid() }), response: { 200: ok } },
     handler: async (req) => {
       const s = await find(req.org!.id, req.params);
-      await db.transaction(async (tx) => {
-        await removeDomain(tx, { serviceId: s.id, id: req.params.id });
+      const removed = await db.transaction(async (tx) => {
+        const domain = await removeDomain(tx, { serviceId: s.id, id: req.params.id });
         await ctx.ingress.reconcileRoutes(tx);
+        return domain;
       });
+      // After the commit: the host's certificate and HTTPS choices go when no other domain routes it.
+      await ctx.certificates.hostRemoved(removed.host).catch((err: unknown) => req.log.warn({ err: (err as Error).message, host: removed.host }, 'certificate not removed; the renewal loop will'));
       return { ok: true as const };
     },
   });

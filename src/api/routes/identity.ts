@@ -114,6 +114,14 @@ export function identityRoutes(app: Api, ctx: AppContext): void {
   app.patch('/api/settings', {
     config: { access: access.instanceAdmin, audit: 'settings.update' },
     schema: { summary: 'Change instance settings (e.g. the base domain)', tags: ['settings'], body: instanceSettingsSchema.partial(), response: { 200: instanceSettingsOut } },
-    handler: async (req) => updateInstanceSettings(db, req.body),
+    handler: async (req) => {
+      const updated = await updateInstanceSettings(db, req.body);
+      if ('domain' in req.body) {
+        // The automatic hosts (and the control plane's own host) follow the base domain.
+        await ctx.ingress.reconcileRoutes().catch((err: unknown) => req.log.warn({ err: (err as Error).message }, 'routes not re-pushed after the base domain changed'));
+        ctx.certificates.kick();
+      }
+      return updated;
+    },
   });
 }

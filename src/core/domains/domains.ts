@@ -67,8 +67,9 @@ export async function addDomain(
   }
 }
 
-export async function removeDomain(db: Db, opts: { serviceId: string; id: string }): Promise<void> {
+export async function removeDomain(db: Db, opts: { serviceId: string; id: string }): Promise<{ host: string }> {
   const [row] = await db.delete(domains).where(and(eq(domains.serviceId, opts.serviceId), eq(domains.id, opts.id))).returning();
   if (!row) throw new NotFound('domain not found');
+  return { host: row.host };
 }
 

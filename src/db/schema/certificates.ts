@@ -1,8 +1,8 @@
-// Drizzle view of migrations/0006_certificates.sql: the installation's ACME account per directory,
+// Drizzle view of migrations/0006_certificates.sql and 0009_https.sql: the installation's ACME account per directory,
 // pending HTTP-01 answers, and certificates per host. `*_sealed` columns hold SecretBox output only
 // (see core/certificates/certificates.ts).
 import { sql } from 'drizzle-orm';
-import { integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -33,5 +33,14 @@ export const certificates = pgTable('certificates', {
   lastError: text('last_error'),
   failures: integer('failures').notNull().default(0),
   nextAttemptAt: ts('next_attempt_at'),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+/** Per-host HTTPS choices (0009); a host without a row: HTTPS on, HTTP redirected, no HSTS. */
+export const hostTlsSettings = pgTable('host_tls_settings', {
+  host: text('host').primaryKey(),
+  https: boolean('https').notNull().default(true),
+  redirectHttp: boolean('redirect_http').notNull().default(true),
+  hstsMaxAge: integer('hsts_max_age'),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });

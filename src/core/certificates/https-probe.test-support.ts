@@ -1,0 +1,77 @@
+// Test support: HTTPS requests to a loopback proxy port with a given SNI/Host and trusted root, reporting
+// the certificate served; and a bounded HTTPS load (new TLS connection per request, and keep-alive
+// workers) that counts every request and the serials it saw. Sent once each, never retried.
+// Must never send traffic anywhere but 127.0.0.1, nor run unbounded.
+import { Agent, request } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { setTimeout as delay } from 'node:timers/promises';
+
+export interface HttpsAnswer {
+  status: number;
+  body: string;
+  headers: Record<string, string | string[] | undefined>;
+  serial: string;
+  fingerprint: string;
+}
+
+export function httpsGet(opts: { port: number; host: string; ca: string; path?: string; agent?: Agent | false }): Promise<HttpsAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port: opts.port, servername: opts.host, path: opts.path ?? '/', headers: { host: opts.host }, ca: opts.ca, agent: opts.agent ?? false, timeout: 15_000 },
+      (res) => {
+        const peer = (res.socket as TLSSocket).getPeerCertificate();
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers, serial: peer.serialNumber, fingerprint: peer.fingerprint256 }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export interface HttpsLoadReport {
+  requests: number;
+  ok: number;
+  non200: number;
+  errors: Record<string, number>;
+  /** Serials seen on new connections, in the order they first appeared. */
+  serials: string[];
+  durationMs: number;
+}
+
+/** `freshWorkers` open a TLS connection per request (each sees the certificate served now); `keepAliveWorkers` reuse theirs. */
+export function startHttpsLoad(opts: { port: number; host: string; ca: string; freshWorkers: number; keepAliveWorkers: number; pauseMs: number; maxDurationMs: number }) {
+  const agent = new Agent({ keepAlive: true, maxSockets: opts.keepAliveWorkers, ca: opts.ca });
+  const started = performance.now();
+  const report: HttpsLoadReport = { requests: 0, ok: 0, non200: 0, errors: {}, serials: [], durationMs: 0 };
+  let stopping = false;
+  const worker = async (fresh: boolean) => {
+    while (!stopping && performance.now() - started < opts.maxDurationMs) {
+      report.requests++;
+      try {
+        const res = await httpsGet({ port: opts.port, host: opts.host, ca: opts.ca, agent: fresh ? false : agent });
+        if (res.status === 200) report.ok++;
+        else report.non200++;
+        if (fresh && !report.serials.includes(res.serial)) report.serials.push(res.serial);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+        report.errors[code] = (report.errors[code] ?? 0) + 1;
+      }
+      await delay(opts.pauseMs);
+    }
+  };
+  const workers = [...Array.from({ length: opts.freshWorkers }, () => worker(true)), ...Array.from({ length: opts.keepAliveWorkers }, () => worker(false))];
+  return {
+    report,
+    async stop(): Promise<HttpsLoadReport> {
+      stopping = true;
+      await Promise.all(workers);
+      agent.destroy();
+      report.durationMs = Math.round(performance.now() - started);
+      return report;
+    },
+  };
+}
