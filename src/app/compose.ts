@@ -66,7 +66,6 @@ export function composeContext(o: ComposeOptions): Composed {
     box: secrets,
     directoryUrl: acmeDirectoryUrl(config.BERTH_ACME_DIRECTORY),
     reconcileRoutes: async () => (platform.ingress ? platform.reconcileRoutes() : undefined),
-    retryBaseSeconds: config.BERTH_CERT_RETRY_SECONDS,
   });
   const issuer = new CertificateIssuer({
     db: database.db,
@@ -74,6 +73,7 @@ export function composeContext(o: ComposeOptions): Composed {
     wildcard: (host, jobCtx) => wildcardIssuer.run(host, jobCtx),
     directoryUrl: acmeDirectoryUrl(config.BERTH_ACME_DIRECTORY),
     reconcileRoutes: async () => (platform.ingress ? platform.reconcileRoutes() : undefined),
+    retryBaseSeconds: config.BERTH_CERT_RETRY_SECONDS,
   });
   const certificateJob = issueCertificateJobType((host, jobCtx) => issuer.run(host, jobCtx));
   const containers = new ContainerGateway({ socketPath: config.BERTH_DOCKER_SOCKET, labelPrefix: docker.labels.prefix });
