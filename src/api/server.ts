@@ -10,6 +10,7 @@ import type { AppContext } from '../app/context.ts';
 import { busRateLimitStore } from '../infra/bus/index.ts';
 import { installAccessLayer, requireDeclarations } from './access.ts';
 import { installErrorHandler } from './errors.ts';
+import { backupRoutes } from './routes/backups.ts';
 import { credentialRoutes } from './routes/credentials.ts';
 import { dnsProviderRoutes } from './routes/dns-providers.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
@@ -85,6 +86,7 @@ export async function buildApi(ctx: AppContext, opts: BuildApiOptions = {}): Pro
   sslRoutes(app, ctx);
   eventRoutes(app, ctx);
   credentialRoutes(app, ctx);
+  backupRoutes(app, ctx);
   dnsProviderRoutes(app, ctx);
   webhookRoutes(app, ctx);
   ingressRoutes(app, ctx);

@@ -91,6 +91,8 @@ export async function startServer(config: Config, opts: { log?: Logger } = {}): 
   await api.listen({ host: config.BERTH_HOST, port: config.BERTH_PORT });
   const worker: Worker = queue.createWorker({ concurrency: config.BERTH_JOB_CONCURRENCY, leaseSeconds: config.BERTH_JOB_LEASE_SECONDS });
   await worker.start();
+  // Backup schedules: every replica ticks; each due schedule is claimed once (FOR UPDATE SKIP LOCKED).
+  const stopBackupScheduler = ctx.backups.startScheduler({ onError: (err) => log.warn({ err: (err as Error).message }, 'backup scheduler tick failed') });
   // Issuance for new hosts and renewals: every replica looks, each due certificate is claimed once.
   ctx.certificates.start(config.BERTH_CERT_CHECK_SECONDS * 1000);
   const address = api.server.address();
@@ -103,6 +105,7 @@ export async function startServer(config: Config, opts: { log?: Logger } = {}): 
       log.info({ reason }, 'shutting down: no new requests or jobs');
       const [, report] = await Promise.all([api.close(), worker.stop({ graceMs: 10_000 }), ctx.certificates.stop()]);
       if (report.handedBack.length) log.info({ jobs: report.handedBack }, 'handed back unfinished jobs');
+      stopBackupScheduler();
       await unsubscribeSync();
       await platform.stop();
       await bus.close();

@@ -14,6 +14,7 @@ import { DeployPipeline } from '../core/deployments/pipeline.ts';
 import { SourceCredentials } from '../core/services/credentials.ts';
 import { EnvVars } from '../core/services/env-vars.ts';
 import { Webhooks } from '../core/webhooks/webhooks.ts';
+import { backupsModule, runtimeDatabaseResolver, swarmServiceControl } from '../core/backups/index.ts';
 import { acmeDirectoryUrl, trustAcmeCa } from '../infra/acme/client.ts';
 import type { Database } from '../db/client.ts';
 import type { EventBus } from '../infra/bus/bus.ts';
@@ -77,9 +78,27 @@ export function composeContext(o: ComposeOptions): Composed {
   });
   const certificateJob = issueCertificateJobType((host, jobCtx) => issuer.run(host, jobCtx));
   const containers = new ContainerGateway({ socketPath: config.BERTH_DOCKER_SOCKET, labelPrefix: docker.labels.prefix });
-  const databaseRuntime = new DatabaseRuntime({ db: database.db, box: secrets, docker, containers, imageOverrides: config.BERTH_DATABASE_IMAGES ?? {} });
+  const databaseRuntime = new DatabaseRuntime({
+    db: database.db,
+    box: secrets,
+    docker,
+    containers,
+    imageOverrides: config.BERTH_DATABASE_IMAGES ?? {},
+    // Late-bound: the backups facade needs the queue, which needs every job type first.
+    safetyBackup: async (serviceId, jobCtx) => void (await ctx.backups.safetyBackup(serviceId, jobCtx)),
+  });
+  const backups = backupsModule({
+    db: database.db,
+    pool: database.pool,
+    bus,
+    secrets,
+    containers,
+    databases: runtimeDatabaseResolver((id) => databaseRuntime.open(id), containers),
+    services: swarmServiceControl(docker),
+    toolsImage: config.BERTH_BACKUP_TOOLS_IMAGE,
+  });
   const databaseJob = databaseJobType((payload, jobCtx) => databaseRuntime.run(payload, jobCtx));
-  const queue = new JobQueue({ pool: database.pool, bus, registry: new JobRegistry([deployJob, certificateJob, databaseJob]), defaultTimeoutSeconds: config.BERTH_JOB_TIMEOUT_SECONDS, logger: log });
+  const queue = new JobQueue({ pool: database.pool, bus, registry: new JobRegistry([deployJob, certificateJob, databaseJob, ...backups.jobTypes]), defaultTimeoutSeconds: config.BERTH_JOB_TIMEOUT_SECONDS, logger: log });
   const ctx: AppContext = {
     config,
     database,
@@ -100,6 +119,7 @@ export function composeContext(o: ComposeOptions): Composed {
     }),
     databases: new Databases({ pool: database.pool, db: database.db, box: secrets, queue, jobType: databaseJob, externalHost: () => databaseExternalHost(database.db) }),
     databaseRuntime,
+    backups: backups.attach(queue),
     ingress: platform,
     docker,
     log,

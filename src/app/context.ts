@@ -12,6 +12,7 @@ import type { Certificates } from '../core/certificates/certificates.ts';
 import type { Deploys } from '../core/deployments/deploys.ts';
 import type { Databases } from '../core/databases/databases.ts';
 import type { DatabaseRuntime } from '../core/databases/job.ts';
+import type { Backups } from '../core/backups/index.ts';
 import type { IngressPort } from '../core/deployments/pipeline.ts';
 import type { Webhooks } from '../core/webhooks/webhooks.ts';
 import type { DockerGateway } from '../infra/docker/index.ts';
@@ -30,6 +31,7 @@ export interface AppContext {
   databases: Databases;
   /** Database services in Docker: the job runner, and `open(serviceId)` for backups (engine, credentials, container). */
   databaseRuntime: DatabaseRuntime;
+  backups: Backups;
   ingress: IngressPort;
   docker: DockerGateway;
   log: Logger;

@@ -47,6 +47,7 @@ export const SETTINGS = {
   },
   BERTH_DNS_PORT: { schema: int(0, 65535).default(5300), doc: "UDP port of Berth's DNS for upstream names, on the docker_gwbridge address (0: any free port)." },
   BERTH_INGRESS: { schema: bool.default(true), doc: 'Run the ingress (proxy + upstream DNS). Off: deploys of routed services fail with a clear reason.' },
+  BERTH_BACKUP_TOOLS_IMAGE: { schema: z.string().min(1).default('debian:bookworm-slim'), doc: 'Image with tar, find and sleep for volume backups, restores and their verification (run with no network).' },
   BERTH_DATABASE_IMAGES: {
     schema: z
       .string()
