@@ -2,6 +2,7 @@
 // `_acme-challenge.<name>` = value in place, take it away again, and tell when it is visible where the CA
 // looks. A provider adds one value beside others (a wildcard and its base name share one record name);
 // it never replaces or deletes values it did not put there. Must never log or return credentials.
+import { setTimeout as delay } from 'node:timers/promises';
 
 export type Dns01ProviderType = 'rfc2136' | 'cloudflare' | 'route53';
 
@@ -61,7 +62,7 @@ export async function pollUntil(check: () => Promise<boolean>, what: string, opt
       const why = last instanceof Error ? ` (last error: ${last.message})` : '';
       throw new Dns01Error(`${what} within ${Math.round((opts.timeoutMs ?? 120_000) / 1000)} s${why}`, { cause: last });
     }
-    await new Promise((resolve) => setTimeout(resolve, opts.intervalMs ?? 1000));
+    await delay(opts.intervalMs ?? 1000, undefined, opts.signal ? { signal: opts.signal } : {});
   }
 }
 
