@@ -13,8 +13,8 @@ import type { AppContext } from '../../app/context.ts';
 import { getDeployment, listDeployments, syncDeploymentsWithJobs } from '../../core/deployments/deployments.ts';
 import { assertArchiveSource } from '../../core/deployments/deploys.ts';
 import { currentAndLatest, desiredReplicas, healthyCount, serviceState } from '../../core/deployments/status.ts';
-import { BerthError, Invalid } from '../../core/errors.ts';
-import { getService } from '../../core/services/services.ts';
+import { BerthError, Conflict, Invalid } from '../../core/errors.ts';
+import { getService, updateService } from '../../core/services/services.ts';
 import { JOB_STATE_TOPIC, jobLogTopic, readJobLogs, type JobLogEvent, type JobStateEvent } from '../../jobs/index.ts';
 import { access } from '../access.ts';
 import { deploymentOut, serviceParams, serviceStatusOut } from '../schemas.ts';
@@ -143,6 +143,40 @@ export function deploymentRoutes(app: Api, ctx: AppContext): void {
       response: { 202: deploymentOut },
     },
     handler: async (req, reply) => reply.code(202).send(await ctx.deploys.rollback(await find(req), { to: req.body?.to ?? undefined, trigger: `rollback:${req.caller!.user.name}` })),
+  });
+
+  // Stop and start re-release the live image (no build) with 0 replicas, or with `replicas`: the same
+  // queued, health-gated job as a rollback, so they never overlap a deploy of the service.
+  const restartLive = async (req: FastifyRequest & { org?: { id: string }; params: z.infer<typeof serviceParams>; caller?: { user: { name: string; isInstanceAdmin: boolean } } }, replicas: number, verb: 'stop' | 'start') => {
+    const service = await find(req);
+    if (!service.currentDeploymentId) throw new Conflict(`the service has never been deployed: deploy it instead of ${verb === 'stop' ? 'stopping' : 'starting'} it`);
+    const allowBindMounts = req.caller!.user.isInstanceAdmin;
+    await updateService(db, service, { replicas }, { allowBindMounts });
+    try {
+      return await ctx.deploys.rollback(service, { to: service.currentDeploymentId, trigger: `${verb}:${req.caller!.user.name}` });
+    } catch (err) {
+      // Not queued (e.g. the live image is no longer kept): the replica count goes back to what it was.
+      await updateService(db, service, { replicas: service.spec.replicas }, { allowBindMounts });
+      throw err;
+    }
+  };
+
+  app.post(`${SVC_URL}/stop`, {
+    config: { access: access.org('service.deploy'), audit: 'service.stop' },
+    schema: { summary: 'Stop the service: its replicas go to 0 (the live image is kept; start brings it back without a build)', tags, params: serviceParams, response: { 202: deploymentOut } },
+    handler: async (req, reply) => reply.code(202).send(await restartLive(req, 0, 'stop')),
+  });
+
+  app.post(`${SVC_URL}/start`, {
+    config: { access: access.org('service.deploy'), audit: 'service.start' },
+    schema: {
+      summary: 'Start a stopped service again with `replicas` replicas (default 1), from its live image',
+      tags,
+      params: serviceParams,
+      body: z.object({ replicas: z.number().int().min(1).max(100).default(1) }).nullish(),
+      response: { 202: deploymentOut },
+    },
+    handler: async (req, reply) => reply.code(202).send(await restartLive(req, req.body?.replicas ?? 1, 'start')),
   });
 
   app.get(`${SVC_URL}/deployments`, {

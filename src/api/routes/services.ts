@@ -1,10 +1,13 @@
 // Services of an environment, their environment variables, and the organisation-wide service list.
+import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import { envKey, envVarsSchema, listEnvVars } from '../../core/services/env-vars.ts';
 import { createService, deleteService, getService, listServices, newServiceSchema, updateService, updateServiceSchema } from '../../core/services/services.ts';
 import { getEnvironment, getProject } from '../../core/projects/projects.ts';
 import { resourceName } from '../../core/names.ts';
+import { Conflict, Unavailable } from '../../core/errors.ts';
+import { deployments } from '../../db/schema/index.ts';
 import { servicesStatus } from '../../core/deployments/status.ts';
 import { getInstanceSettings } from '../../core/system/settings.ts';
 import { access } from '../access.ts';
@@ -85,9 +88,25 @@ export function serviceRoutes(app: Api, ctx: AppContext): void {
 
   app.delete(svcUrl, {
     config: { access: access.org('service.write'), audit: 'service.delete' },
-    schema: { summary: 'Delete a service', tags, params: serviceParams, response: { 200: ok } },
+    schema: { summary: 'Delete a service: its routes, its Swarm releases and its rows (refused while a deployment is queued or running)', tags, params: serviceParams, response: { 200: ok } },
     handler: async (req) => {
-      await deleteService(db, await find(req.org!.id, req.params));
+      const service = await find(req.org!.id, req.params);
+      const [busy] = await db
+        .select({ id: deployments.id })
+        .from(deployments)
+        .where(and(eq(deployments.serviceId, service.id), inArray(deployments.status, ['queued', 'running'])))
+        .limit(1);
+      if (busy) throw new Conflict('a deployment of this service is queued or running: cancel it first');
+      // The routes go first, in the same transaction (a proxy that refuses the new table keeps the service);
+      // then its releases. Without a running ingress there is no route to withdraw.
+      await db.transaction(async (tx) => {
+        await deleteService(tx, service);
+        await ctx.ingress.reconcileRoutes(tx).catch((err: unknown) => {
+          if (!(err instanceof Unavailable)) throw err;
+        });
+      });
+      const releases = await ctx.docker.listServices({ labels: { 'berth.service': service.id } }).catch(() => []);
+      for (const r of releases) await ctx.docker.removeService(r.name).catch((err: unknown) => req.log.warn({ err, release: r.name }, 'release of a deleted service not removed'));
       return { ok: true as const };
     },
   });

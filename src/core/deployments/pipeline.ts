@@ -95,7 +95,9 @@ export class DeployPipeline {
         return this.release(loaded, image, ctx);
       });
       const previous = await this.liveReleases(loaded.service.id, name);
-      if (loaded.routed) await timed('switch', () => this.switchTraffic(loaded, tasks, previous, ctx));
+      // A release of 0 replicas (a stopped service) has no address to move traffic to: its route is left as is.
+      if (loaded.routed && loaded.spec.replicas > 0) await timed('switch', () => this.switchTraffic(loaded, tasks, previous, ctx));
+      else if (loaded.routed) await ctx.log('0 replicas: the service is stopped, nothing answers its domains until it runs again');
       await timed('retire', () => this.retire(previous, ctx));
       created = undefined;
       await this.deps.db.transaction(async (tx) => {
