@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { testApp, type TestApp } from '../../test/support/app.ts';
 import { setupOwner, userClient, type Client } from '../../test/support/client.ts';
 import { seedRoutedService } from '../../test/support/routed-service.ts';
+import { makeTestCerts } from '../core/certificates/test-certs.test-support.ts';
 
 const DOMAINS = '/api/orgs/acme/projects/shop/environments/production/services/web/domains';
 
@@ -48,5 +49,82 @@ describe('POST /api/ssl', () => {
       assert.ok(Date.parse(nextAttemptAt) > Date.now(), 'the renewal loop holds off while the queued job runs');
       assert.deepEqual(d.https, { https: true, redirectHttp: true, hstsMaxAge: null });
     }
+  });
+
+  it('reports every certificate to administrators (GET /api/ssl)', async () => {
+    const res = await owner.get('/api/ssl');
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.enabled, true);
+    assert.equal(res.body.acmeEmail, 'ops@example.com');
+    assert.deepEqual(res.body.certificates.map((c: { host: string }) => c.host), ['shop.example.com', 'web-shop.apps.example.com']);
+    const bob = await userClient(t.api, owner, 'bob2');
+    assert.equal((await bob.get('/api/ssl')).status, 403);
+  });
+});
+
+describe('per-host HTTPS choices and uploaded certificates', () => {
+  let t: TestApp;
+  let owner: Client;
+  const certs = makeTestCerts(['shop.example.com']);
+  const stored = async () => (await t.db.pool.query<{ host: string; source: string }>('SELECT host, source FROM certificates ORDER BY host')).rows;
+  before(async () => {
+    t = await testApp();
+    owner = await setupOwner(t.api, t.setupToken);
+    await seedRoutedService(t, owner);
+  });
+  after(() => t.close());
+
+  it('sets HSTS, the redirect and HTTPS per host (automatic host included), and validates them', async () => {
+    const res = await owner.patch(`${DOMAINS}/shop.example.com/tls`, { hstsMaxAge: 31536000, redirectHttp: false });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(res.body, { host: 'shop.example.com', https: true, redirectHttp: false, hstsMaxAge: 31536000 });
+    assert.deepEqual((await owner.get(`${DOMAINS}/shop.example.com/tls`)).body, { host: 'shop.example.com', https: true, redirectHttp: false, hstsMaxAge: 31536000, certificate: null });
+    assert.equal((await owner.patch(`${DOMAINS}/web-shop.apps.example.com/tls`, { https: false })).status, 200);
+    const list = (await owner.get(DOMAINS)).body as { host: string; https: unknown }[];
+    assert.deepEqual(list.map((d) => [d.host, d.https]), [
+      ['web-shop.apps.example.com', { https: false, redirectHttp: true, hstsMaxAge: null }],
+      ['shop.example.com', { https: true, redirectHttp: false, hstsMaxAge: 31536000 }],
+    ]);
+    const bad = await owner.patch(`${DOMAINS}/shop.example.com/tls`, { hstsMaxAge: -1 });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.body), /hstsMaxAge/);
+    assert.equal((await owner.patch(`${DOMAINS}/shop.example.com/tls`, {})).status, 400);
+    assert.equal((await owner.patch(`${DOMAINS}/other.example.com/tls`, { https: false })).status, 404);
+    // Back to the defaults: no row is kept.
+    assert.equal((await owner.patch(`${DOMAINS}/shop.example.com/tls`, { hstsMaxAge: null, redirectHttp: true })).status, 200);
+    assert.deepEqual((await t.db.pool.query('SELECT host FROM host_tls_settings')).rows, [{ host: 'web-shop.apps.example.com' }]);
+  });
+
+  it('refuses a bad upload with 400 naming the problem, and stores nothing', async () => {
+    const put = (host: string, body: unknown) => owner.put(`${DOMAINS}/${host}/certificate`, body);
+    const cases: [string, unknown, RegExp][] = [
+      ['shop.example.com', { certificatePem: certs.leafPem + certs.caPem, keyPem: certs.otherKeyPem }, /body\/keyPem: the private key does not match/],
+      ['shop.example.com', { certificatePem: certs.caPem + certs.leafPem, keyPem: certs.leafKeyPem }, /body\/keyPem: the private key does not match certificate 1 \(Berth Test CA\)/],
+      ['web-shop.apps.example.com', { certificatePem: certs.leafPem, keyPem: certs.leafKeyPem }, /body\/certificatePem: .* is for shop\.example\.com, not web-shop\.apps\.example\.com/],
+      ['shop.example.com', { certificatePem: 'not pem', keyPem: certs.leafKeyPem }, /body\/certificatePem/],
+      ['shop.example.com', { keyPem: certs.leafKeyPem }, /certificatePem/],
+    ];
+    for (const [host, body, pattern] of cases) {
+      const res = await put(host, body);
+      assert.equal(res.status, 400, JSON.stringify(res.body));
+      assert.match(res.body.message, pattern);
+    }
+    assert.equal((await put('other.example.com', { certificatePem: certs.leafPem, keyPem: certs.leafKeyPem })).status, 404);
+    assert.deepEqual(await stored(), []);
+  });
+
+  it('stores a valid upload sealed, reports it custom and valid with its expiry, and removes it', async () => {
+    const res = await owner.put(`${DOMAINS}/shop.example.com/certificate`, { certificatePem: certs.leafPem + certs.caPem, keyPem: certs.leafKeyPem });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.status, 'valid');
+    assert.equal(res.body.source, 'custom');
+    assert.ok(Date.parse(res.body.expiresAt) > Date.now());
+    const { rows } = await t.db.pool.query<{ key_sealed: string }>("SELECT key_sealed FROM certificates WHERE host = 'shop.example.com'");
+    assert.ok(rows[0]!.key_sealed.startsWith('v1:') && !rows[0]!.key_sealed.includes('PRIVATE'));
+    const tls = ((await owner.get(DOMAINS)).body as { host: string; tls: { source: string; status: string } | null }[]).find((d) => d.host === 'shop.example.com')!.tls;
+    assert.deepEqual([tls?.source, tls?.status], ['custom', 'valid']);
+    assert.deepEqual(await owner.delete(`${DOMAINS}/shop.example.com/certificate`).then((r) => r.body), { ok: true, acme: false });
+    assert.deepEqual(await stored(), []);
+    assert.equal((await owner.delete(`${DOMAINS}/shop.example.com/certificate`)).status, 404);
   });
 });

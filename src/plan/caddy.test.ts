@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { canonicalJson, renderCaddyConfig, sameCaddyConfig } from './caddy.ts';
 import { planRoutes } from './routes.ts';
 import { SAMPLE_DOMAINS } from './routes.fixtures.ts';
+import { matchSnapshot } from '../../test/support/snapshot.ts';
 
 const RESOLVER = 'udp/172.18.0.1:5300';
 const ADMIN = { listen: 'unix//run/caddy/admin.sock', origins: ['localhost'], config: { persist: false } };
@@ -151,6 +152,56 @@ describe('renderCaddyConfig with certificates', () => {
     assert.throws(
       () => planRoutes({ domains: [], certificates: [{ hosts: ['a.example.com'], certificatePem: 'x', keyPem: KEY }] }),
       (err: Error & { issues?: { path: string }[] }) => err.issues?.[0]?.path === 'certificates/0/certificatePem',
+    );
+  });
+});
+
+describe('renderCaddyConfig with per-host HTTPS choices', () => {
+  const CERT = '-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n';
+  const KEY = '-----BEGIN PRIVATE KEY-----\nREVG\n-----END PRIVATE KEY-----\n';
+  const up = { name: 'web.upstream.berth', port: 3000 };
+  const table = planRoutes({
+    domains: ['hsts.example.com', 'both.example.com', 'off.example.com', 'web.apps.example.com', 'default.example.com'].map((host) => ({ host, upstream: up })),
+    certificates: [
+      { hosts: ['hsts.example.com'], certificatePem: CERT, keyPem: KEY },
+      { hosts: ['both.example.com'], certificatePem: CERT, keyPem: KEY },
+      { hosts: ['off.example.com'], certificatePem: CERT, keyPem: KEY },
+      { hosts: ['*.apps.example.com', 'apps.example.com'], certificatePem: CERT, keyPem: KEY },
+      { hosts: ['default.example.com'], certificatePem: CERT, keyPem: KEY },
+    ],
+    hostTls: [
+      { host: 'hsts.example.com', https: true, redirectHttp: true, hstsMaxAge: 31536000 },
+      { host: 'both.example.com', https: true, redirectHttp: false },
+      { host: 'off.example.com', https: false, redirectHttp: true, hstsMaxAge: 600 },
+      { host: 'default.example.com', https: true, redirectHttp: true },
+    ],
+  });
+
+  it('keeps only choices that differ from the defaults in the table', () => {
+    assert.deepEqual(table.hostTls?.map((t) => t.host), ['both.example.com', 'hsts.example.com', 'off.example.com']);
+  });
+
+  it('renders HSTS on HTTPS answers, plain HTTP kept when the redirect is off, HTTP only when HTTPS is off, wildcard coverage (snapshot)', () => {
+    const config = renderCaddyConfig(table, { resolver: RESOLVER }) as { apps: { http: { servers: Record<string, { routes: { match?: { host?: string[] }[]; handle: { handler: string; status_code?: number }[] }[] }> } } };
+    const { berth, berth_tls: tls } = config.apps.http.servers;
+    const on = (routes: typeof berth.routes, host: string) => routes.find((r) => r.match?.[0]?.host?.[0] === host);
+    assert.equal(on(berth!.routes, 'hsts.example.com')?.handle[0]?.status_code, 308);
+    assert.equal(on(berth!.routes, 'both.example.com')?.handle[0]?.handler, 'subroute', 'plain HTTP still serves');
+    assert.equal(on(berth!.routes, 'off.example.com')?.handle[0]?.handler, 'subroute');
+    assert.equal(on(tls!.routes, 'off.example.com'), undefined, 'HTTPS off: not on :443');
+    assert.equal(on(berth!.routes, 'web.apps.example.com')?.handle[0]?.status_code, 308, 'covered by the wildcard');
+    assert.deepEqual(on(tls!.routes, 'hsts.example.com')?.handle[0], { handler: 'headers', response: { set: { 'Strict-Transport-Security': ['max-age=31536000'] } } });
+    matchSnapshot('caddy-https-choices', config);
+  });
+
+  it('refuses bad choices naming the field', () => {
+    assert.throws(
+      () => planRoutes({ domains: [], hostTls: [{ host: 'a.example.com', https: true, redirectHttp: true, hstsMaxAge: -5 }, { host: 'a.example.com', https: true, redirectHttp: true }] }),
+      (err: Error & { issues?: { path: string }[] }) => JSON.stringify(err.issues?.map((i) => i.path)) === '["hostTls/0/hstsMaxAge"]',
+    );
+    assert.throws(
+      () => planRoutes({ domains: [], hostTls: [{ host: 'a.example.com', https: false, redirectHttp: true }, { host: 'a.example.com', https: true, redirectHttp: true }] }),
+      /hostTls\/1\/host: a\.example\.com is listed twice/,
     );
   });
 });
