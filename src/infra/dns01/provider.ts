@@ -62,7 +62,11 @@ export async function pollUntil(check: () => Promise<boolean>, what: string, opt
       const why = last instanceof Error ? ` (last error: ${last.message})` : '';
       throw new Dns01Error(`${what} within ${Math.round((opts.timeoutMs ?? 120_000) / 1000)} s${why}`, { cause: last });
     }
-    await delay(opts.intervalMs ?? 1000, undefined, opts.signal ? { signal: opts.signal } : {});
+    // Aborted mid-sleep: throw the signal's own reason (cancel, timeout…), as throwIfAborted does.
+    await delay(opts.intervalMs ?? 1000, undefined, opts.signal ? { signal: opts.signal } : {}).catch((err: unknown) => {
+      opts.signal?.throwIfAborted();
+      throw err;
+    });
   }
 }
 
