@@ -29,6 +29,7 @@ const databaseOut = z.object({
   internal: z.object({ host: z.string(), port: z.number(), alias: z.string(), url: z.string().describe('password masked; reveal it with POST …/credentials') }),
   external: z.object({ port: z.number(), url: z.string() }).nullable(),
   warnings: z.array(z.string()),
+  replicas: z.object({ running: z.number(), desired: z.number() }).nullable().optional().describe('live from Swarm (one database only): healthy tasks / wanted'),
   createdAt: z.date(),
   updatedAt: z.date(),
 });
@@ -80,7 +81,10 @@ export function databaseRoutes(app: Api, ctx: AppContext): void {
   app.get(one, {
     config: { access: access.org('service.read') },
     schema: { summary: 'One database service', tags, params: databaseParams, response: { 200: databaseOut } },
-    handler: async (req) => ctx.databases.get(scopeOf(req.org!.id, req.params)),
+    handler: async (req) => {
+      const view = await ctx.databases.get(scopeOf(req.org!.id, req.params));
+      return { ...view, replicas: await ctx.databaseRuntime.replicas(view.id, view.desiredState) };
+    },
   });
 
   app.post(`${one}/credentials`, {

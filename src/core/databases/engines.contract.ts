@@ -144,6 +144,7 @@ export function databaseContract(engineId: DatabaseEngineId, fixture: EngineFixt
       assert.equal(res.body.external, null);
       assert.ok(!JSON.stringify(res.body).includes('"password"'));
       const view = await waitForStatus('maindb', 'running');
+      assert.deepEqual(view.replicas, { running: 1, desired: 1 });
       console.log(`# ${engine.label} ${version}: created and healthy in ${Date.now() - started} ms`);
       handle = await t.ctx.databaseRuntime.open(view.id);
       assert.equal(handle.image, imageFor(engine, version!, imageMap()));
@@ -211,7 +212,7 @@ export function databaseContract(engineId: DatabaseEngineId, fixture: EngineFixt
 
     it('stops, starts and is deleted with its volume', async () => {
       assert.equal((await c.post(`${DB}/maindb/stop`)).status, 202);
-      await waitForStatus('maindb', 'stopped');
+      assert.deepEqual((await waitForStatus('maindb', 'stopped')).replicas, { running: 0, desired: 0 });
       assert.equal((await t.ctx.docker.serviceTasks(handle.swarmService)).filter((x) => x.state === 'running').length, 0);
       assert.equal((await c.post(`${DB}/maindb/start`)).status, 202);
       await waitForStatus('maindb', 'running');

@@ -88,6 +88,17 @@ export class DatabaseRuntime {
     return imageFor(engine, version, this.deps.imageOverrides);
   }
 
+  /** Live task counts of a database's Swarm service; null when Docker cannot say (service absent, engine down). */
+  async replicas(serviceId: string, desiredState: 'running' | 'stopped'): Promise<{ running: number; desired: number } | null> {
+    try {
+      const tasks = await this.deps.docker.serviceTasks(databaseServiceName(serviceId), { desiredState: 'running' });
+      const running = tasks.filter((t) => t.state === 'running' && t.health !== 'starting' && t.health !== 'unhealthy').length;
+      return { running, desired: desiredState === 'running' ? 1 : 0 };
+    } catch {
+      return null;
+    }
+  }
+
   async runningContainerId(swarmService: string): Promise<string> {
     const tasks = await this.deps.docker.serviceTasks(swarmService, { desiredState: 'running' });
     const task = tasks.find((t) => t.state === 'running' && t.health !== 'starting' && t.health !== 'unhealthy' && t.containerId);
@@ -145,6 +156,7 @@ export class DatabaseRuntime {
       stopGracePeriodSeconds: h.spec.stopGracePeriodSeconds,
       running,
     });
+    const since = Date.now() - 1000;
     const result = await this.deps.docker.ensureService(spec);
     await ctx.log(`${h.engine.label} ${h.spec.version} (${h.image}) as ${spec.Name}: ${result.action}${result.changes.length ? ` (${result.changes.join(', ')})` : ''}`);
     if (!running) {
@@ -153,7 +165,7 @@ export class DatabaseRuntime {
       return { status: 'stopped' };
     }
     if (result.action === 'updated') await ctx.log('stop-first update: the old server stops (grace period) before the new one starts');
-    const tasks = await this.waitHealthy(h, ctx);
+    const tasks = await this.waitHealthy(h, since, ctx);
     await this.setStatus(h.serviceId, 'running', null);
     return { status: 'running', tasks: tasks.length };
   }
@@ -202,10 +214,16 @@ export class DatabaseRuntime {
     await this.deps.safetyBackup(h.serviceId, ctx);
   }
 
-  private async waitHealthy(h: DatabaseHandle, ctx: JobContext): Promise<TaskSummary[]> {
+  /**
+   * Waits for the one task to be running and healthy. Tasks of the previous spec being stopped (their
+   * health check fails while the server shuts down) are not this update's: only tasks still wanted, or
+   * created since the update, count.
+   */
+  private async waitHealthy(h: DatabaseHandle, since: number, ctx: JobContext): Promise<TaskSummary[]> {
+    const current = async () => (await this.deps.docker.serviceTasks(h.swarmService)).filter((t) => t.desiredState === 'running' || Date.parse(t.createdAt) >= since);
     try {
       return await waitUntilHealthy({
-        tasks: () => this.deps.docker.serviceTasks(h.swarmService),
+        tasks: current,
         replicas: 1,
         timeoutMs: this.deps.healthTimeoutMs ?? 180_000,
         signal: ctx.signal,
