@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { actionFactory, type RunState } from './action.ts';
 import { registerAuthCommands } from './commands/auth.ts';
+import { registerBackupCommands } from './commands/backups.ts';
 import { registerDatabaseCommands } from './commands/databases.ts';
 import { registerDeployCommands } from './commands/deploys.ts';
 import { registerDomainCommands } from './commands/domains.ts';
@@ -45,6 +46,7 @@ export function buildProgram(io: CliIo, state: RunState): Command {
   registerProjectCommands(program, act);
   registerServiceCommands(program, act);
   registerDatabaseCommands(program, act);
+  registerBackupCommands(program, act);
   registerDeployCommands(program, act);
   registerLogCommands(program, act);
   registerDomainCommands(program, act);
