@@ -1,5 +1,6 @@
 // Lint is part of the test command. Rules here guard the project's habits: no shell strings, no focused tests.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -22,4 +23,6 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', { selector: "Property[key.name='shell'][value.value=true]", message: 'Never a shell string: no shell: true.' }],
     },
   },
+  // The dashboard runs in the browser.
+  { files: ['web/**/*.{ts,tsx}'], languageOptions: { globals: { ...globals.browser } } },
 );

@@ -24,6 +24,7 @@ source .cache/testbed.env
 
 step "typecheck, lint, build"
 npx tsc -p tsconfig.json --noEmit
+npx tsc -p web/tsconfig.json --noEmit
 npx eslint --max-warnings=0 .
 npm run --silent build
 

@@ -10,7 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/images.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/pebble.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/bind.sh"
 
-APT_PACKAGES=(docker.io debootstrap postgresql redis-server git curl iproute2 pebble openssl bind9 bind9-utils)
+APT_PACKAGES=(docker.io debootstrap postgresql redis-server git curl iproute2 pebble openssl bind9 bind9-utils chromium)
 REDIS_PORT=6390
 PG_ROLE=berth_test
 ENV_FILE="$CACHE_DIR/testbed.env"

@@ -13,6 +13,7 @@ import { installErrorHandler } from './errors.ts';
 import { backupRoutes } from './routes/backups.ts';
 import { credentialRoutes } from './routes/credentials.ts';
 import { dnsProviderRoutes } from './routes/dns-providers.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { domainRoutes } from './routes/domains.ts';
 import { sslRoutes } from './routes/ssl.ts';
@@ -91,6 +92,8 @@ export async function buildApi(ctx: AppContext, opts: BuildApiOptions = {}): Pro
   webhookRoutes(app, ctx);
   ingressRoutes(app, ctx);
   opts.extraRoutes?.(app);
+  // Last: the dashboard's catch-all GET (index.html for client routes) never shadows a declared route.
+  await dashboardRoutes(app);
   await app.ready();
   return app;
 }

@@ -6,7 +6,7 @@
 // claims due rows here: two thirds into a certificate's lifetime, or at `next_attempt_at` after a failure
 // (exponential backoff). Custom (uploaded) certificates are stored here too and never renewed.
 // Must never log or return a private key except to the route planner (planRoutes renders it for Caddy).
-import { and, eq, gt, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNotNull, like, sql } from 'drizzle-orm';
 import type pg from 'pg';
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
@@ -14,7 +14,7 @@ import { acmeAccounts, certificates, type CertificateStatus } from '../../db/sch
 import { issueCertificate, newAccountKey, type IssuedCertificate, type IssueRequest } from '../../infra/acme/client.ts';
 import type { SecretBox } from '../../infra/crypto/secretbox.ts';
 import { defineJob, type JobContext, type JobQueue } from '../../jobs/index.ts';
-import { HOSTNAME, type TlsCertificate } from '../../plan/routes.ts';
+import { certificateCovers, HOSTNAME, type TlsCertificate } from '../../plan/routes.ts';
 import { publishChallenge, withdrawChallenge } from './challenge-server.ts';
 import { WILDCARD_NAME } from '../../infra/dns01/provider.ts';
 import { plainAcmeFailure } from './failure.ts';
@@ -49,7 +49,7 @@ export async function certificateStatuses(db: Db, hosts: readonly string[], now 
     })
     .from(certificates)
     .where(inArray(certificates.host, [...hosts]));
-  return new Map(rows.map((r) => {
+  const statuses = new Map<string, TlsStatus>(rows.map((r) => {
     const expired = r.notAfter !== null && r.notAfter <= now && (r.status === 'valid' || r.source === 'custom');
     const status: CertificateStatus = expired ? 'failed' : r.status;
     const error = expired
@@ -58,6 +58,24 @@ export async function certificateStatuses(db: Db, hosts: readonly string[], now 
     const renewAt = r.source === 'acme' && r.status === 'valid' && r.notBefore && r.notAfter ? renewalTime(r.notBefore, r.notAfter) : null;
     return [r.host, { status, source: r.source, expiresAt: r.notAfter ?? null, error, nextAttemptAt: r.nextAttemptAt ?? renewAt }];
   }));
+  // A host without a certificate of its own reports the base domain's wildcard that covers it (DNS-01).
+  const uncovered = hosts.filter((h) => !statuses.has(h) && !WILDCARD_NAME.test(h));
+  const wildcards = uncovered.length > 0 ? await certificateStatuses(db, await wildcardNames(db), now) : new Map<string, TlsStatus>();
+  for (const host of uncovered) {
+    const covering = [...wildcards.keys()].find((name) => certificateCovers([name], host));
+    if (covering) statuses.set(host, wildcards.get(covering)!);
+  }
+  return statuses;
+}
+
+/** The wildcard rows (`*.<base>`, issued over DNS-01). */
+async function wildcardNames(db: Db): Promise<string[]> {
+  return (await db.select({ host: certificates.host }).from(certificates).where(like(certificates.host, '*.%'))).map((r) => r.host);
+}
+
+/** A host a wildcard row covers needs no certificate of its own (its status is the wildcard's). */
+function coveredByWildcard(wildcards: readonly string[], host: string): boolean {
+  return !WILDCARD_NAME.test(host) && certificateCovers(wildcards, host);
 }
 
 /** Every certificate row with its status (hosts sorted), for `GET /api/ssl`. */
@@ -174,9 +192,11 @@ export async function syncCertificateHosts(db: Db, opts: { httpsEnabled: boolean
   const removed = await db.execute<{ host: string }>(sql`DELETE FROM certificates WHERE host NOT LIKE '*.%'
     AND NOT (host = ANY(${sql.raw('ARRAY[')}${sql.join(routed.map((h) => sql`${h}`), sql`, `)}${sql.raw(']::text[]')})) RETURNING host`);
   let added: string[] = [];
-  if (opts.httpsEnabled && routed.length > 0) {
+  const wildcards = opts.httpsEnabled ? await wildcardNames(db) : [];
+  const own = routed.filter((h) => !coveredByWildcard(wildcards, h));
+  if (opts.httpsEnabled && own.length > 0) {
     const inserted = await db.execute<{ host: string }>(sql`INSERT INTO certificates (host, hosts, status, next_attempt_at)
-      SELECT h, ARRAY[h], 'pending', now() FROM unnest(${sql.raw('ARRAY[')}${sql.join(routed.map((h) => sql`${h}`), sql`, `)}${sql.raw(']::text[]')}) AS h
+      SELECT h, ARRAY[h], 'pending', now() FROM unnest(${sql.raw('ARRAY[')}${sql.join(own.map((h) => sql`${h}`), sql`, `)}${sql.raw(']::text[]')}) AS h
       ON CONFLICT (host) DO NOTHING RETURNING host`);
     added = inserted.rows.map((r) => r.host).sort();
   }
@@ -323,6 +343,7 @@ export class Certificates {
     if (!acmeEmail) return false;
     const [row] = await this.deps.db.select({ source: certificates.source }).from(certificates).where(eq(certificates.host, host));
     if (row?.source === 'custom') return false;
+    if (!row && coveredByWildcard(await wildcardNames(this.deps.db), host)) return false;
     await requestCertificate(this.deps.db, host);
     await this.deps.queue.enqueue({ type: this.deps.jobType, payload: { host } });
     return true;

@@ -1,0 +1,6 @@
+// Placeholder: filled in by the foundation helper.
+import { PageHeader } from '../ui/layout';
+
+export default function Page() {
+  return <PageHeader title="status" />;
+}
