@@ -36,6 +36,9 @@ describe('database routes', () => {
       assert.equal(res.status, 400, JSON.stringify(res.body));
       assert.ok(JSON.stringify(res.body).includes(path), `${path} in ${JSON.stringify(res.body)}`);
     }
+    const generic = await c.post('/api/orgs/acme/projects/shop/environments/production/services', { name: 'db', kind: 'database', spec: { engine: 'postgres', version: '16' } });
+    assert.equal(generic.status, 400, 'the generic services route cannot make a database (no credentials, no job)');
+    assert.ok(JSON.stringify(generic.body).includes('body/spec'));
     assert.equal(await count('databases'), 0);
     assert.equal(await count('services'), 0);
     assert.equal(await count('jobs'), 0);
@@ -73,6 +76,8 @@ describe('database routes', () => {
     assert.equal(bad.status, 400);
     assert.ok(JSON.stringify(bad.body).includes('body/version'));
     assert.equal((await c.get(`${DB}/maindb`)).body.version, '16');
+    const generic = await c.patch('/api/orgs/acme/projects/shop/environments/production/services/maindb', { spec: { version: '17' } });
+    assert.equal(generic.status, 400, 'nor change one');
     const good = await c.patch(`${DB}/maindb`, { version: '17', externalPort: null });
     assert.equal(good.status, 202, JSON.stringify(good.body));
     assert.equal(good.body.version, '17');

@@ -56,10 +56,11 @@ describe('certificate renewal scheduling', () => {
     assert.deepEqual(await syncCertificateHosts(t.db, { httpsEnabled: false }), { added: [], removed: [] });
     await updateInstanceSettings(t.db, { domain: 'apps.example.com' });
     await storeCertificate(t.db, box, 'gone.example.com', { chainPem: CHAIN, keyPem: KEY, notBefore: new Date(), notAfter: new Date(Date.now() + DAY) });
-    await t.db.execute(sql`INSERT INTO certificates (host, hosts, status) VALUES ('*.apps.example.com', ARRAY['*.apps.example.com'], 'valid')`);
+    // A wildcard row is never dropped as unrouted (one covering the base domain is tested in wildcard.test.ts).
+    await t.db.execute(sql`INSERT INTO certificates (host, hosts, status) VALUES ('*.other.example.com', ARRAY['*.other.example.com'], 'valid')`);
     const sync = await syncCertificateHosts(t.db, { httpsEnabled: true });
     assert.deepEqual(sync, { added: ['a.example.com', 'b.example.com', 'web-shop.apps.example.com'], removed: ['gone.example.com'] });
-    assert.deepEqual((await hosts()).map((h) => h.host), ['*.apps.example.com', 'a.example.com', 'b.example.com', 'web-shop.apps.example.com']);
+    assert.deepEqual((await hosts()).map((h) => h.host), ['*.other.example.com', 'a.example.com', 'b.example.com', 'web-shop.apps.example.com']);
     assert.deepEqual(await syncCertificateHosts(t.db, { httpsEnabled: true }), { added: [], removed: [] }, 'idempotent');
     await updateInstanceSettings(t.db, { domain: null });
   });

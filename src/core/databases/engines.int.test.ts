@@ -38,9 +38,10 @@ databaseContract('redis', {
   expect: 'value-299',
 });
 
+// Runs wherever a MongoDB image is mapped (none on this machine): the script is evaluated by mongosh with `db0` connected.
 databaseContract('mongodb', {
-  write: '',
-  drop: '',
-  read: '',
-  expect: '',
+  write: "db0.items.insertMany(Array.from({ length: 500 }, (_, i) => ({ _id: i + 1, name: 'item-' + (i + 1) }))); db0.notes.insertMany([{ body: 'first' }, { body: null }]); 'ok'",
+  drop: "db0.items.drop(); db0.notes.deleteMany({}); 'ok'",
+  read: 'db0.items.countDocuments()',
+  expect: '500',
 });

@@ -190,7 +190,8 @@ const mongodb: DatabaseEngine = {
   parseVerification: parseTabbedReport,
   connectionString: (c, host, port) => `mongodb://${encode(c.user)}:${encode(c.password)}@${host}:${port}/${encode(c.database)}?authSource=admin`,
   client: (c, host, port) => ({
-    argv: ['mongosh', '--quiet', '--norc', '--nodb', '--eval', MONGO_CONNECT.replace('127.0.0.1:27017', `${host}:${port}`) + ' db0.runCommand({ ping: 1 });'],
+    // The script on stdin runs with `db0` connected; what it evaluates to is printed.
+    argv: ['mongosh', '--quiet', '--norc', '--nodb', '--eval', `${MONGO_CONNECT.replace('127.0.0.1:27017', `${host}:${port}`)} print(eval(require('fs').readFileSync(0, 'utf8')));`],
     env: { BERTH_DB_USER: c.user, BERTH_DB_PASSWORD: c.password, BERTH_DB_NAME: c.database },
   }),
 };

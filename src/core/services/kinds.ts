@@ -3,7 +3,6 @@
 // Everything in a spec that can reach Docker or git is validated against a strict pattern.
 import { z } from 'zod';
 import { hasDotDotSegment, text } from '../names.ts';
-import { databaseSpecSchema } from '../databases/spec.ts';
 
 /** A Docker image reference: [registry[:port]/]path[:tag][@sha256:digest], no whitespace or shell syntax. */
 export const imageRef = z
@@ -123,7 +122,12 @@ export type AppSpec = z.output<typeof appSpecSchema>;
 
 export const SERVICE_KINDS = {
   app: { spec: appSpecSchema, description: 'an application built from git or run from an image' },
-  database: { spec: databaseSpecSchema, description: 'a managed database (PostgreSQL, MySQL, MariaDB, MongoDB, Redis): create it through …/databases' },
+  // Its spec is core/databases/spec.ts's, but credentials and Docker objects come with it: the generic
+  // service routes cannot create or change one (400 naming body/spec), the …/databases routes do.
+  database: {
+    spec: z.unknown().superRefine((_, ctx) => ctx.addIssue({ code: 'custom', message: 'databases are created and changed through …/environments/:env/databases (POST, PATCH)' })),
+    description: 'a managed database (PostgreSQL, MySQL, MariaDB, MongoDB, Redis): create it through …/databases',
+  },
 } as const;
 
 export type ServiceKind = keyof typeof SERVICE_KINDS;
