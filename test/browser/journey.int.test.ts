@@ -21,6 +21,8 @@ import { checkA11y, newPage, openBrowser, screenshot, startServer, type Dashboar
 
 const run = randomBytes(3).toString('hex');
 const HOST = `web-${run}.example.test`;
+const BASE_DOMAIN = `apps-${run}.example.test`;
+const DEFAULT_HOST = `web-shop.${BASE_DOMAIN}`;
 const PASSWORD = 'correct horse battery staple';
 const SVC_API = '/api/orgs/acme/projects/shop/environments/production/services';
 
@@ -120,6 +122,10 @@ describe('dashboard journey: from setup to a deleted app, through real Docker an
     await page.getByLabel('Organisation').fill('acme');
     await page.getByRole('button', { name: 'Create owner' }).click();
     await page.waitForURL('**/orgs/acme');
+    // The base domain (an instance setting made at install time): web services get <service>-<project>.<base>.
+    const cookies0 = Object.fromEntries((await page.context().cookies()).map((c) => [c.name, c.value]));
+    const set = await server.t.api.inject({ method: 'PATCH', url: '/api/settings', cookies: cookies0, headers: { 'x-csrf-token': cookies0.berth_csrf! }, payload: { domain: BASE_DOMAIN } });
+    assert.equal(set.statusCode, 200, set.body);
 
     await page.getByLabel('Name').fill('shop');
     await page.getByRole('button', { name: /create project/i }).click();
@@ -160,9 +166,17 @@ describe('dashboard journey: from setup to a deleted app, through real Docker an
     webServiceId = ((await apiGet(`${SVC_API}/web`)) as { id: string }).id;
   });
 
-  it('domains: an invalid hostname shows the API message next to the field; a valid one answers through the ingress', async () => {
+  it('domains: the default domain answers; an invalid hostname shows the API message next to the field; a new one answers through the ingress', async () => {
     await tab('Domains');
     await page.getByRole('heading', { name: 'Add a domain' }).waitFor();
+    const defaultRow = page.locator(`tr[data-domain="${DEFAULT_HOST}"]`);
+    await defaultRow.getByText('default').waitFor();
+    assert.equal(await defaultRow.locator('a').getAttribute('href'), `http://${DEFAULT_HOST}/`);
+    const viaDefault = await until('the default domain to answer', async () => {
+      const r = await viaProxy(DEFAULT_HOST);
+      return r.status === 200 ? (JSON.parse(r.body) as { version: string }) : undefined;
+    }, 30_000);
+    assert.equal(viaDefault.version, 'v1');
     await checkA11y(page);
     await page.getByLabel('Host', { exact: true }).fill('not a host!');
     await page.getByRole('button', { name: 'Add domain' }).click();
@@ -180,7 +194,7 @@ describe('dashboard journey: from setup to a deleted app, through real Docker an
     await page.locator(`tr[data-domain="${HOST}"]`).waitFor();
     const link = page.locator(`tr[data-domain="${HOST}"] a`);
     assert.equal(await link.getAttribute('href'), `http://${HOST}/`);
-    const body = await until('the domain to answer through Caddy', served, 30_000);
+    const body = await until('the new domain to answer through Caddy', served, 30_000);
     assert.equal(body.version, 'v1');
     await screenshot(page, 'journey-domains');
   });
