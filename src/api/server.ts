@@ -14,6 +14,7 @@ import { backupRoutes } from './routes/backups.ts';
 import { credentialRoutes } from './routes/credentials.ts';
 import { dnsProviderRoutes } from './routes/dns-providers.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
+import { systemStatusRoutes } from './routes/system-status.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
 import { domainRoutes } from './routes/domains.ts';
 import { sslRoutes } from './routes/ssl.ts';
@@ -76,6 +77,7 @@ export async function buildApi(ctx: AppContext, opts: BuildApiOptions = {}): Pro
 
   app.get('/api/openapi.json', { config: { access: { kind: 'public' } }, schema: { hide: true } }, async () => app.swagger());
   systemRoutes(app, ctx);
+  systemStatusRoutes(app, ctx);
   identityRoutes(app, ctx);
   orgRoutes(app, ctx);
   projectRoutes(app, ctx);

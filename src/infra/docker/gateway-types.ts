@@ -16,6 +16,20 @@ export interface EngineInfo {
   swarm: { state: SwarmState; isManager: boolean; nodeId: string; nodes: number; managers: number };
 }
 
+export interface SwarmNodeSummary {
+  id: string;
+  hostname: string;
+  role: string;
+  availability: string;
+  state: string;
+  address: string;
+  leader: boolean;
+  engineVersion: string;
+  platform: string;
+  cpus: number;
+  memoryBytes: number;
+}
+
 export interface EnsureSwarmOptions {
   /** Address other nodes reach this one on (tests use 127.0.0.1). */
   advertiseAddr: string;

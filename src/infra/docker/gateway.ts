@@ -19,7 +19,7 @@ import {
 } from './summaries.ts';
 import type {
   DockerEvent, DockerGatewayOptions, EngineInfo, EnsureServiceResult, EnsureSwarmOptions, EnsureSwarmResult,
-  EventsOptions, ServiceLogsOptions, SwarmState,
+  EventsOptions, ServiceLogsOptions, SwarmNodeSummary, SwarmState,
 } from './gateway-types.ts';
 
 /** Service create sends no registry credentials; an empty auth config keeps dockerode from inventing one. */
@@ -114,6 +114,31 @@ export class DockerGateway {
         managers: swarm.Managers ?? 0,
       },
     };
+  }
+
+  /** The Swarm's nodes (read-only, for the server status page): role, availability, state, leader. */
+  async listNodes(): Promise<SwarmNodeSummary[]> {
+    type EngineNode = {
+      ID: string;
+      Spec?: { Role?: string; Availability?: string };
+      Description?: { Hostname?: string; Engine?: { EngineVersion?: string }; Platform?: { OS?: string; Architecture?: string }; Resources?: { NanoCPUs?: number; MemoryBytes?: number } };
+      Status?: { State?: string; Addr?: string; Message?: string };
+      ManagerStatus?: { Leader?: boolean; Reachability?: string };
+    };
+    const nodes = await this.call('node.list', () => this.docker.listNodes() as Promise<EngineNode[]>);
+    return nodes.map((n) => ({
+      id: n.ID,
+      hostname: n.Description?.Hostname ?? '',
+      role: n.Spec?.Role ?? 'worker',
+      availability: n.Spec?.Availability ?? 'active',
+      state: n.Status?.State ?? 'unknown',
+      address: n.Status?.Addr ?? '',
+      leader: n.ManagerStatus?.Leader === true,
+      engineVersion: n.Description?.Engine?.EngineVersion ?? '',
+      platform: [n.Description?.Platform?.OS, n.Description?.Platform?.Architecture].filter(Boolean).join('/'),
+      cpus: n.Description?.Resources?.NanoCPUs ? n.Description.Resources.NanoCPUs / 1e9 : 0,
+      memoryBytes: n.Description?.Resources?.MemoryBytes ?? 0,
+    }));
   }
 
   /** Initialises a single-node swarm unless this node is already in one. */

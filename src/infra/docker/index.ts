@@ -2,7 +2,7 @@
 export { DockerGateway, registryAuthHeader, type RegistryAuth } from './gateway.ts';
 export type {
   DockerEvent, DockerGatewayOptions, EngineInfo, EnsureServiceResult, EnsureSwarmOptions, EnsureSwarmResult,
-  EventsOptions, ServiceLogsOptions, SwarmState,
+  EventsOptions, ServiceLogsOptions, SwarmNodeSummary, SwarmState,
 } from './gateway-types.ts';
 export { DockerError, DockerNotFound, DockerUnavailable, UnmanagedObject, isNotFound } from './errors.ts';
 export type { BuildImageOptions, BuildLimits, BuiltImage } from './build.ts';
