@@ -183,7 +183,7 @@ export async function claimDueCertificates(pool: pg.Pool, queue: (host: string, 
 
 /**
  * Makes the rows follow the routed hosts: with HTTPS enabled, a routed host without a row gets a `pending`
- * one due now (automatic hosts under the base domain included); a row whose host is routed no more is
+ * one due now (automatic hosts under the base domain included, unless the base domain's wildcard covers them); a row whose host is routed no more is
  * deleted (certificate removal on domain delete, uploaded ones too). Wildcard rows (DNS-01) are left alone.
  * Returns what changed.
  */
