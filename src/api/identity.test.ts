@@ -130,8 +130,8 @@ describe('setup token and identity', () => {
     assert.equal((await owner.patch('/api/settings', { domain: 'not a domain' })).status, 400);
     const set = await owner.patch('/api/settings', { domain: 'Apps.Example.com' });
     assert.equal(set.status, 200, JSON.stringify(set.body));
-    assert.deepEqual(set.body, { domain: 'apps.example.com', acmeEmail: null });
-    assert.deepEqual((await owner.get('/api/settings')).body, { domain: 'apps.example.com', acmeEmail: null });
+    assert.deepEqual(set.body, { domain: 'apps.example.com', acmeEmail: null, acmeDirectory: null });
+    assert.deepEqual((await owner.get('/api/settings')).body, { domain: 'apps.example.com', acmeEmail: null, acmeDirectory: null });
     const bob = new Client(t.api);
     await bob.post('/api/auth/login', { login: 'bob', password: PASSWORD });
     assert.equal((await bob.patch('/api/settings', { domain: 'evil.example.com' })).status, 403);

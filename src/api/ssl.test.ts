@@ -39,7 +39,7 @@ describe('POST /api/ssl', () => {
   it('stores the contact, queues issuance for every routed host and reports them pending', async () => {
     const res = await owner.post('/api/ssl', { email: 'ops@example.com' });
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    assert.deepEqual(res.body, { acmeEmail: 'ops@example.com', hosts: ['shop.example.com', 'web-shop.apps.example.com'] });
+    assert.deepEqual(res.body, { acmeEmail: 'ops@example.com', directory: 'https://acme-v02.api.letsencrypt.org/directory', hosts: ['shop.example.com', 'web-shop.apps.example.com'] });
     assert.equal((await owner.get('/api/settings')).body.acmeEmail, 'ops@example.com');
     assert.deepEqual(await jobs(), ['shop.example.com', 'web-shop.apps.example.com']);
     const list = await owner.get(DOMAINS);

@@ -194,7 +194,7 @@ describe('berth CLI against a real server', () => {
     assert.match(unknown.stderr, /unknown setting "colour"/);
     const unset = await berth(['config', 'get', '--json']);
     assert.equal(unset.code, 0, unset.stderr);
-    assert.deepEqual(JSON.parse(unset.stdout), { domain: null, acmeEmail: null });
+    assert.deepEqual(JSON.parse(unset.stdout), { domain: null, acmeEmail: null, acmeDirectory: null });
   });
 
   // The server cannot serialise a settings response that holds a domain yet: the response schema
@@ -204,11 +204,11 @@ describe('berth CLI against a real server', () => {
     assert.equal(set.code, 0, set.stderr);
     assert.match(set.stdout, /Set domain to apps\.example\.com/);
     const get = await berth(['config', 'get', '--json']);
-    assert.deepEqual(JSON.parse(get.stdout), { domain: 'apps.example.com', acmeEmail: null });
+    assert.deepEqual(JSON.parse(get.stdout), { domain: 'apps.example.com', acmeEmail: null, acmeDirectory: null });
     const human = await berth(['config', 'get']);
     assert.match(human.stdout, /^domain\s+apps\.example\.com$/m);
     const cleared = await berth(['config', 'unset', 'domain', '--json']);
-    assert.deepEqual(JSON.parse(cleared.stdout), { domain: null, acmeEmail: null });
+    assert.deepEqual(JSON.parse(cleared.stdout), { domain: null, acmeEmail: null, acmeDirectory: null });
   });
 
   it('creates users with a generated password or one from stdin; a member gets 403s', async () => {

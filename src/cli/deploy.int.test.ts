@@ -166,7 +166,7 @@ describe('berth deploy, logs, status, domains and webhook against a real server 
        WHERE o.name = 'acme' AND s.name = 'web'`,
     );
     const table = await s.berth(['domains', 'web', ...SCOPE]);
-    assert.match(table.stdout, /^HOST\s+PATH\s+PORT\s+ADDED$/m);
+    assert.match(table.stdout, /^HOST\s+PATH\s+PORT\s+TLS\s+ADDED$/m);
     assert.match(table.stdout, /^shop\.example\.com\s+\/api\s+80\s+\d{4}-\d\d-\d\d \d\d:\d\d$/m);
 
     const ambiguous = await s.berth(['domains', 'remove', 'web', 'shop.example.com', ...SCOPE]);

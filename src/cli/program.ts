@@ -12,6 +12,7 @@ import { registerLogCommands } from './commands/logs.ts';
 import { registerProjectCommands } from './commands/projects.ts';
 import { registerServiceCommands } from './commands/services.ts';
 import { registerSettingsCommands } from './commands/settings.ts';
+import { registerSslCommands } from './commands/ssl.ts';
 import { registerUserCommands } from './commands/users.ts';
 import type { CliIo } from './context.ts';
 import { EXIT } from './errors.ts';
@@ -51,6 +52,7 @@ export function buildProgram(io: CliIo, state: RunState): Command {
   registerLogCommands(program, act);
   registerDomainCommands(program, act);
   registerSettingsCommands(program, act);
+  registerSslCommands(program, act);
   registerUserCommands(program, act);
 
   program

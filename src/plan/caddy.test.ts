@@ -184,7 +184,7 @@ describe('renderCaddyConfig with per-host HTTPS choices', () => {
   it('renders HSTS on HTTPS answers, plain HTTP kept when the redirect is off, HTTP only when HTTPS is off, wildcard coverage (snapshot)', () => {
     const config = renderCaddyConfig(table, { resolver: RESOLVER }) as { apps: { http: { servers: Record<string, { routes: { match?: { host?: string[] }[]; handle: { handler: string; status_code?: number }[] }[] }> } } };
     const { berth, berth_tls: tls } = config.apps.http.servers;
-    const on = (routes: typeof berth.routes, host: string) => routes.find((r) => r.match?.[0]?.host?.[0] === host);
+    const on = (routes: NonNullable<typeof berth>['routes'], host: string) => routes.find((r) => r.match?.[0]?.host?.[0] === host);
     assert.equal(on(berth!.routes, 'hsts.example.com')?.handle[0]?.status_code, 308);
     assert.equal(on(berth!.routes, 'both.example.com')?.handle[0]?.handler, 'subroute', 'plain HTTP still serves');
     assert.equal(on(berth!.routes, 'off.example.com')?.handle[0]?.handler, 'subroute');

@@ -9,7 +9,7 @@ import { listCertificates } from '../../core/certificates/certificates.ts';
 import { NotFound, Unavailable } from '../../core/errors.ts';
 import { defaultHost, listDomains } from '../../core/domains/domains.ts';
 import { getService } from '../../core/services/services.ts';
-import { getInstanceSettings, hostname } from '../../core/system/settings.ts';
+import { getInstanceSettings, hostname, instanceSettingsSchema } from '../../core/system/settings.ts';
 import { acmeDirectoryUrl } from '../../infra/acme/client.ts';
 import { HSTS_MAX_AGE_LIMIT } from '../../plan/routes.ts';
 import { access } from '../access.ts';
@@ -69,15 +69,20 @@ export function sslRoutes(app: Api, ctx: AppContext): void {
     }
   };
 
+  const directoryOf = async () => acmeDirectoryUrl((await getInstanceSettings(db)).acmeDirectory ?? ctx.config.BERTH_ACME_DIRECTORY);
+
   app.post('/api/ssl', {
     config: { access: access.instanceAdmin, audit: 'ssl.enable' },
     schema: {
       summary: 'Enable HTTPS: store the ACME contact and issue a certificate for every routed host (then for each new domain)',
       tags,
-      body: z.object({ email: z.email().max(254) }),
-      response: { 200: z.object({ acmeEmail: z.string(), hosts: z.array(z.string()) }) },
+      body: z.object({ email: z.email().max(254), directory: instanceSettingsSchema.shape.acmeDirectory.optional() }),
+      response: { 200: z.object({ acmeEmail: z.string(), directory: z.string(), hosts: z.array(z.string()) }) },
     },
-    handler: async (req) => ({ acmeEmail: req.body.email, ...(await ctx.certificates.enable(req.body.email)) }),
+    handler: async (req) => {
+      const { hosts } = await ctx.certificates.enable(req.body.email, req.body.directory);
+      return { acmeEmail: req.body.email, directory: await directoryOf(), hosts };
+    },
   });
 
   app.get('/api/ssl', {
@@ -100,7 +105,7 @@ export function sslRoutes(app: Api, ctx: AppContext): void {
       return {
         enabled: acmeEmail !== null,
         acmeEmail,
-        directory: acmeDirectoryUrl(ctx.config.BERTH_ACME_DIRECTORY),
+        directory: await directoryOf(),
         certificates: certs.map((c) => ({ host: c.host, hosts: c.hosts, ...toTlsStatus(c) })),
       };
     },

@@ -8,6 +8,7 @@ import { clean, shortDate, table } from '../output.ts';
 import { collect, integer } from '../service-input.ts';
 import { serviceScopeOptions } from '../service-flags.ts';
 import { ago } from '../time.ts';
+import { registerDomainTlsCommand, tlsCell, type TlsStatus } from './ssl.ts';
 
 interface DomainOptions extends ServiceOptions {
   path?: string;
@@ -33,16 +34,19 @@ export function findDomain(domains: readonly Domain[], service: string, host: st
   throw new CliError(`${service} has no domain ${clean(host)}${path && path !== '/' ? clean(path) : ''} (its domains: ${known})`);
 }
 
-function domainTable(domains: Domain[]): string {
+/** What `GET …/domains` adds to each domain: its host's certificate and HTTPS choices. */
+type ListedDomain = Domain & { tls?: TlsStatus | null; https?: { https: boolean; redirectHttp: boolean; hstsMaxAge: number | null } };
+
+function domainTable(domains: ListedDomain[]): string {
   return table(
-    ['host', 'path', 'port', 'added'],
-    domains.map((d) => [d.host, d.pathPrefix, d.port, d.automatic ? 'automatic (base domain)' : shortDate(d.createdAt)]),
+    ['host', 'path', 'port', 'tls', 'added'],
+    domains.map((d) => [d.host, d.pathPrefix, d.port, tlsCell(d.tls, d.https), d.automatic ? 'automatic (base domain)' : shortDate(d.createdAt)]),
   );
 }
 
 async function list(ctx: CliContext, [service]: string[], opts: ServiceOptions): Promise<void> {
   const scope = await ctx.scope(opts);
-  const domains = await ctx.client().listDomains(scope, service!);
+  const domains: ListedDomain[] = await ctx.client().listDomains(scope, service!);
   ctx.out.result(domains, (ds) => (ds.length ? domainTable(ds) : `${service} has no domains: add one with \`berth domains add ${service} <host> --project ${scope.project}\`.`));
 }
 
@@ -123,6 +127,8 @@ export function registerDomainCommands(program: Command, act: Act): void {
     .option('--path <prefix>', 'which path prefix, when the host routes several')
     .addHelpText('after', '\nExample:\n  berth domains remove web shop.example.com --path /api --project shop')
     .action(act<DomainOptions>(remove));
+
+  registerDomainTlsCommand(domains, act);
 
   serviceScopeOptions(
     program

@@ -11,7 +11,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import { acmeAccounts, certificates, type CertificateStatus } from '../../db/schema/index.ts';
-import { issueCertificate, newAccountKey, type IssuedCertificate, type IssueRequest } from '../../infra/acme/client.ts';
+import { acmeDirectoryUrl, issueCertificate, newAccountKey, type IssuedCertificate, type IssueRequest } from '../../infra/acme/client.ts';
 import type { SecretBox } from '../../infra/crypto/secretbox.ts';
 import { defineJob, type JobContext, type JobQueue } from '../../jobs/index.ts';
 import { certificateCovers, HOSTNAME, type TlsCertificate } from '../../plan/routes.ts';
@@ -20,7 +20,7 @@ import { WILDCARD_NAME } from '../../infra/dns01/provider.ts';
 import { plainAcmeFailure } from './failure.ts';
 import { deleteHostTlsSettings } from './host-settings.ts';
 import { desiredDomains } from '../domains/routing.ts';
-import { getInstanceSettings, updateInstanceSettings } from '../system/settings.ts';
+import { getInstanceSettings, updateInstanceSettings, type InstanceSettings } from '../system/settings.ts';
 
 const keyAad = (certificateId: string) => `certificates/${certificateId}/key_sealed`;
 const accountAad = (directoryUrl: string) => `acme_accounts/${directoryUrl}/key_sealed`;
@@ -260,8 +260,10 @@ export class CertificateIssuer {
 
   /** Issues (or renews) the certificate of one routed host. Never throws for the CA's refusal: it is stored. */
   async run(host: string, jobCtx?: Pick<JobContext, 'log'>): Promise<IssueOutcome> {
-    const { db, box, directoryUrl } = this.opts;
-    const { acmeEmail } = await getInstanceSettings(db);
+    const { db, box } = this.opts;
+    const { acmeEmail, acmeDirectory } = await getInstanceSettings(db);
+    // `berth ssl enable --directory` overrides BERTH_ACME_DIRECTORY.
+    const directoryUrl = acmeDirectory ? acmeDirectoryUrl(acmeDirectory) : this.opts.directoryUrl;
     if (!acmeEmail) return { host, status: 'skipped', reason: 'HTTPS is not enabled (POST /api/ssl)' };
     if (WILDCARD_NAME.test(host)) return this.opts.wildcard ? this.opts.wildcard(host, jobCtx) : { host, status: 'skipped', reason: 'a wildcard needs DNS-01 (no wildcard issuer configured)' };
     const [existing] = await db.select({ source: certificates.source }).from(certificates).where(eq(certificates.host, host));
@@ -349,9 +351,9 @@ export class Certificates {
     return true;
   }
 
-  /** Stores the ACME contact (enables HTTPS) and queues issuance for every routed host. */
-  async enable(email: string): Promise<{ hosts: string[] }> {
-    await updateInstanceSettings(this.deps.db, { acmeEmail: email });
+  /** Stores the ACME contact (enables HTTPS), optionally the directory, and queues issuance for every routed host. */
+  async enable(email: string, directory?: InstanceSettings['acmeDirectory']): Promise<{ hosts: string[] }> {
+    await updateInstanceSettings(this.deps.db, { acmeEmail: email, ...(directory !== undefined ? { acmeDirectory: directory } : {}) });
     const hosts = [...new Set((await desiredDomains(this.deps.db)).map((d) => d.host))].sort();
     for (const host of hosts) await this.enqueue(host);
     return { hosts };

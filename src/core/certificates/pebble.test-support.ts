@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freeHostPort } from '../../../test/support/ports.ts';
+import { randomInt } from 'node:crypto';
+import { createServer } from 'node:net';
 
 export interface TestPebble {
   directoryUrl: string;
@@ -37,10 +38,25 @@ function fetchText(url: string, ca: string): Promise<{ status: number; body: str
   });
 }
 
+/** A loopback port from `from` to `to - 1` that can be bound now, none of `avoid`. */
+async function freeLoopbackPort(from: number, to: number, avoid: number[] = []): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = randomInt(from, to);
+    if (avoid.includes(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port in ${from}-${to - 1}`);
+}
+
 export async function startPebble(opts: { httpPort: number; validitySeconds?: number; portRange?: [number, number] }): Promise<TestPebble> {
   const [from, to] = opts.portRange ?? [24000, 25000];
-  const listen = await freeHostPort(from, to);
-  const management = await freeHostPort(from, to, [listen]);
+  const listen = await freeLoopbackPort(from, to);
+  const management = await freeLoopbackPort(from, to, [listen]);
   const dir = mkdtempSync(join(tmpdir(), 'berth-pebble-'));
   const tlsCaFile = process.env.TEST_PEBBLE_TLS_CA!;
   const config = {

@@ -14,17 +14,25 @@ export const hostname = z
 export const instanceSettingsSchema = z.object({
   domain: hostname.nullable().describe('base domain: web services get <service>-<project>.<domain>'),
   acmeEmail: z.email().max(254).nullable().describe("contact address of the ACME account; set (POST /api/ssl), Berth issues certificates for routed hosts"),
+  acmeDirectory: z
+    .union([z.enum(['letsencrypt', 'letsencrypt-staging']), z.url({ protocol: /^https$/ }).max(2048)])
+    .nullable()
+    .describe('ACME directory: letsencrypt, letsencrypt-staging or an https directory URL; null: BERTH_ACME_DIRECTORY'),
 });
 export type InstanceSettings = z.infer<typeof instanceSettingsSchema>;
 /** The response shape (no transforms: responses are encoded, not parsed). */
-export const instanceSettingsOut = z.object({ domain: z.string().nullable(), acmeEmail: z.string().nullable() });
+export const instanceSettingsOut = z.object({ domain: z.string().nullable(), acmeEmail: z.string().nullable(), acmeDirectory: z.string().nullable() });
 
 const KEYS = Object.keys(instanceSettingsSchema.shape) as (keyof InstanceSettings)[];
 
 export async function getInstanceSettings(db: Db): Promise<InstanceSettings> {
   const rows = await db.select().from(settings).where(inArray(settings.key, KEYS));
   const found = Object.fromEntries(rows.map((r) => [r.key, r.value]));
-  return { domain: (found.domain as string | undefined) ?? null, acmeEmail: (found.acmeEmail as string | undefined) ?? null };
+  return {
+    domain: (found.domain as string | undefined) ?? null,
+    acmeEmail: (found.acmeEmail as string | undefined) ?? null,
+    acmeDirectory: (found.acmeDirectory as InstanceSettings['acmeDirectory'] | undefined) ?? null,
+  };
 }
 
 export async function updateInstanceSettings(db: Db, patch: Partial<InstanceSettings>): Promise<InstanceSettings> {
