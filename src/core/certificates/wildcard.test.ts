@@ -98,8 +98,10 @@ describe('the base domain wildcard in the certificate store', () => {
     assert.equal((await certificateStatuses(t.db, [`web-shop.${BASE}`])).get(`web-shop.${BASE}`)?.status, 'valid');
   });
 
-  it('skips a wildcard that is not the base domain\'s any more, and fails in words without a covering provider', async () => {
+  it('drops a wildcard that is not the base domain\'s any more, and fails in words without a covering provider', async () => {
+    await t.db.execute(sql`INSERT INTO certificates (host, hosts, status) VALUES ('*.old.example.net', ARRAY['*.old.example.net', 'old.example.net'], 'renewing')`);
     assert.equal((await wildcard.run('*.old.example.net')).status, 'skipped');
+    assert.deepEqual(await rows(), [], 'neither renewed nor served any more');
     await updateInstanceSettings(t.db, { domain: 'apps.example.net' });
     try {
       const result = await wildcard.run('*.apps.example.net');

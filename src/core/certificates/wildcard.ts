@@ -13,7 +13,7 @@ import type { JobContext } from '../../jobs/index.ts';
 import { dnsProviderFor } from '../dns-providers/dns-providers.ts';
 import { Invalid } from '../errors.ts';
 import { getInstanceSettings } from '../system/settings.ts';
-import { acmeAccountKey, markCertificateFailed, storeCertificate, type IssueOutcome } from './certificates.ts';
+import { acmeAccountKey, deleteCertificate, markCertificateFailed, storeCertificate, type IssueOutcome } from './certificates.ts';
 
 /** `*.<base>` for a base domain. */
 export const wildcardHost = (base: string) => `*.${base}`;
@@ -53,7 +53,11 @@ export class WildcardIssuer {
   async run(host: string, jobCtx?: Pick<JobContext, 'log'> & Partial<Pick<JobContext, 'signal'>>): Promise<IssueOutcome> {
     const { db, box, directoryUrl } = this.opts;
     const { domain: base, acmeEmail } = await getInstanceSettings(db);
-    if (!base || host !== wildcardHost(base)) return { host, status: 'skipped', reason: `${host} is not the base domain's wildcard any more` };
+    if (!base || host !== wildcardHost(base)) {
+      // The base domain changed (or was unset): the old wildcard is not renewed, and no longer served.
+      if (await deleteCertificate(db, host)) await this.opts.reconcileRoutes?.().catch(() => undefined);
+      return { host, status: 'skipped', reason: `${host} is not the base domain's wildcard any more` };
+    }
     const log = async (line: string) => void (await jobCtx?.log(line));
     const fail = async (reason: string): Promise<IssueOutcome> => {
       const error = `no wildcard certificate for ${host}: ${reason}`;
