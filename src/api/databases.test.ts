@@ -71,19 +71,27 @@ describe('database routes', () => {
     assert.deepEqual(audit, ['database.create', 'database.credentials.reveal']);
   });
 
-  it('a bad version change is refused and changes nothing; a good one queues a set-version job', async () => {
-    const bad = await c.patch(`${DB}/maindb`, { version: '8' });
-    assert.equal(bad.status, 400);
-    assert.ok(JSON.stringify(bad.body).includes('body/version'));
+  it('refuses impossible version changes (naming body/version), changes nothing, and queues a set-version job for a good one', async () => {
+    for (const [version, why] of [['8', /PostgreSQL versions/], ['17', /major versions differ/], ['15', /downgrades/]] as const) {
+      const bad = await c.patch(`${DB}/maindb`, { version });
+      assert.equal(bad.status, 400, version);
+      assert.ok(JSON.stringify(bad.body).includes('body/version'));
+      assert.match(JSON.stringify(bad.body), why);
+    }
     assert.equal((await c.get(`${DB}/maindb`)).body.version, '16');
     const generic = await c.patch('/api/orgs/acme/projects/shop/environments/production/services/maindb', { spec: { version: '17' } });
     assert.equal(generic.status, 400, 'nor change one');
-    const good = await c.patch(`${DB}/maindb`, { version: '17', externalPort: null });
+    const closed = await c.patch(`${DB}/maindb`, { externalPort: null });
+    assert.equal(closed.status, 202, JSON.stringify(closed.body));
+    assert.equal(closed.body.external, null);
+    assert.deepEqual(closed.body.warnings, [NOT_ZERO_DOWNTIME]);
+
+    const maria = await c.post(DB, { name: 'maria', engine: 'mariadb', version: '10.11' });
+    assert.equal(maria.status, 202);
+    const good = await c.patch(`${DB}/maria`, { version: '11' });
     assert.equal(good.status, 202, JSON.stringify(good.body));
-    assert.equal(good.body.version, '17');
-    assert.equal(good.body.external, null);
-    assert.deepEqual(good.body.warnings, [NOT_ZERO_DOWNTIME]);
-    const last = (await t.ctx.database.pool.query("SELECT payload FROM jobs ORDER BY created_at DESC LIMIT 1")).rows[0].payload;
-    assert.deepEqual(last, { serviceId: good.body.id, action: 'set-version', fromVersion: '16' });
+    assert.equal(good.body.version, '11');
+    const last = (await t.ctx.database.pool.query('SELECT payload FROM jobs ORDER BY created_at DESC LIMIT 1')).rows[0].payload;
+    assert.deepEqual(last, { serviceId: good.body.id, action: 'set-version', fromVersion: '10.11' });
   });
 });

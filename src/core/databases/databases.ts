@@ -14,7 +14,7 @@ import { databaseServiceName } from '../../plan/database-service.ts';
 import { isUniqueViolation } from '../db-errors.ts';
 import { Conflict, Invalid, NotFound } from '../errors.ts';
 import type { DatabaseCredentials } from './engine.ts';
-import { ENGINES } from './engines.ts';
+import { ENGINES, versionChangeRefusal } from './engines.ts';
 import { generateCredentials, openCredentials, sealCredentials } from './credentials.ts';
 import type { DatabaseAction, DatabaseJobType } from './job.ts';
 import { databaseSpecSchema, type DatabaseSpec, type NewDatabase, type UpdateDatabase } from './spec.ts';
@@ -198,6 +198,8 @@ export class Databases {
       ...(patch.stopGracePeriodSeconds !== undefined ? { stopGracePeriodSeconds: patch.stopGracePeriodSeconds } : {}),
     });
     if (!parsed.success) throw new Invalid(parsed.error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('/'), message: i.message })));
+    const refusal = versionChangeRefusal(ENGINES[current.engine], current.version, parsed.data.version);
+    if (refusal) throw new Invalid([{ path: 'body/version', message: refusal }]);
     const action: DatabaseAction = parsed.data.version !== current.version ? 'set-version' : 'converge';
     await this.inTransaction(async (tx, client) => {
       await tx.update(services).set({ spec: parsed.data, updatedAt: new Date() }).where(eq(services.id, r.s.id));

@@ -75,6 +75,12 @@ export interface DatabaseEngine {
    * removes the file. Works the same in the live container and in a fresh scratch container.
    */
   restoreSteps?(c: DatabaseCredentials): RestoreStep[];
+  /**
+   * Why a server of version `to` cannot take over the data directory of `from` in place (undefined: it
+   * can — the new server upgrades it on start). Downgrades are refused for every engine before this is
+   * asked; see `versionChangeRefusal` in engines.ts.
+   */
+  versionChange?(from: string, to: string): string | undefined;
   /** Signal that stops the server cleanly (Swarm sends it, then waits the grace period); default SIGTERM. */
   stopSignal?: string;
   /** How another container on the same network connects with the engine's own client (contract tests). */

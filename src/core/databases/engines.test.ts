@@ -2,7 +2,7 @@
 // verification output format.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ENGINE_IDS, ENGINES, imageFor, parseTabbedReport, restoreSteps } from './engines.ts';
+import { compareVersions, ENGINE_IDS, ENGINES, imageFor, parseTabbedReport, restoreSteps, versionChangeRefusal } from './engines.ts';
 
 const creds = { user: 'app', password: 'S3cr3t-PW-0123456789abcdef', database: 'appdb', rootPassword: 'R00t-PW-0123456789abcdef' };
 
@@ -45,6 +45,23 @@ describe('database engines', () => {
       const env = { ...engine.execEnv(creds), ...engine.containerEnv(creds) };
       assert.ok(Object.values(env).includes(creds.password), `${engine.id}: the password reaches the process through the environment`);
       assert.equal(restoreSteps(engine, creds).filter((s) => s.stdin).length, 1, `${engine.id}: exactly one restore step reads the dump`);
+    }
+  });
+
+  it('says which version changes cannot happen in place', () => {
+    assert.equal(compareVersions('10.11', '11'), -1);
+    assert.equal(compareVersions('7.2', '7'), 1);
+    assert.equal(compareVersions('8.4', '8.4'), 0);
+    assert.equal(versionChangeRefusal(ENGINES.mariadb, '10.11', '11'), undefined);
+    assert.equal(versionChangeRefusal(ENGINES.mysql, '8.0', '8.4'), undefined);
+    assert.equal(versionChangeRefusal(ENGINES.redis, '7', '7.2'), undefined);
+    assert.equal(versionChangeRefusal(ENGINES.mongodb, '6', '7'), undefined);
+    assert.equal(versionChangeRefusal(ENGINES.postgres, '16', '16'), undefined);
+    assert.match(versionChangeRefusal(ENGINES.postgres, '15', '16') ?? '', /major versions differ.*restore a backup/);
+    assert.match(versionChangeRefusal(ENGINES.mongodb, '6', '8') ?? '', /one major version at a time/);
+    for (const engine of Object.values(ENGINES)) {
+      const [newest, older] = Object.keys(engine.versions).sort(compareVersions).reverse();
+      assert.match(versionChangeRefusal(engine, newest!, older!) ?? '', /downgrades/, engine.id);
     }
   });
 

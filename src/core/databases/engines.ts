@@ -59,6 +59,8 @@ const postgres: DatabaseEngine = {
   // pg_isready over TCP: during first-start initialisation the server only listens on its socket.
   healthCheck: ['pg_isready', '-h', '127.0.0.1', '-p', '5432', '-q'],
   stopSignal: 'SIGINT',
+  versionChange: (from, to) =>
+    `PostgreSQL ${to} cannot open the data directory of PostgreSQL ${from} (major versions differ): create a new database at version ${to} and restore a backup of this one into it`,
   execEnv: (c) => ({ PGHOST: '127.0.0.1', PGPORT: '5432', PGUSER: c.user, PGPASSWORD: c.password, PGDATABASE: c.database }),
   dump: () => ['pg_dump', '--clean', '--if-exists', '--no-owner', '--no-privileges', '--quote-all-identifiers'],
   restore: () => ['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-o', '/dev/null'],
@@ -118,6 +120,9 @@ function mysqlFamily(f: MysqlFamily): DatabaseEngine {
       [`${p}USER`]: c.user,
       [`${p}PASSWORD`]: c.password,
       [`${p}DATABASE`]: c.database,
+      // A newer server image upgrades the system tables of an older data directory on start (MariaDB's
+      // image needs to be told; MySQL's does it by itself and ignores this).
+      ...(p === 'MARIADB_' ? { MARIADB_AUTO_UPGRADE: '1' } : {}),
     }),
     // Answers once the real server listens on TCP (first-start initialisation runs without networking);
     // `ping` succeeds even when access is denied, so it needs no password.
@@ -184,6 +189,7 @@ const mongodb: DatabaseEngine = {
   containerEnv: (c) => ({ MONGO_INITDB_ROOT_USERNAME: c.user, MONGO_INITDB_ROOT_PASSWORD: c.password, MONGO_INITDB_DATABASE: c.database }),
   healthCheck: ['mongosh', '--quiet', '--norc', '--eval', "db.adminCommand('ping').ok ? quit(0) : quit(1)", 'mongodb://127.0.0.1:27017/admin'],
   execEnv: (c) => ({ BERTH_DB_USER: c.user, BERTH_DB_PASSWORD: c.password, BERTH_DB_NAME: c.database }),
+  versionChange: (from, to) => (Number.parseInt(to, 10) - Number.parseInt(from, 10) > 1 ? `MongoDB upgrades one major version at a time: change ${from} to ${Number.parseInt(from, 10) + 1} first` : undefined),
   dump: () => mongoTool('mongodump --db="$BERTH_DB_NAME"'),
   restore: () => mongoTool('mongorestore --drop --nsInclude="$BERTH_DB_NAME.*"'),
   verify: () => ['mongosh', '--quiet', '--norc', '--nodb', '--eval', MONGO_VERIFY_JS],
@@ -283,6 +289,29 @@ export const ENGINE_IDS = Object.keys(ENGINES) as DatabaseEngineId[];
 
 export function engineById(id: DatabaseEngineId): DatabaseEngine {
   return ENGINES[id];
+}
+
+/** Numeric comparison of versions such as '10.11' and '11' (segment by segment). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
+}
+
+/**
+ * Why changing a database from `from` to `to` in place is refused, or undefined. No engine can open a
+ * data directory written by a newer version; some cannot open an older one either (engine.versionChange).
+ */
+export function versionChangeRefusal(engine: DatabaseEngine, from: string, to: string): string | undefined {
+  if (from === to) return undefined;
+  if (compareVersions(to, from) < 0) {
+    return `${engine.label} ${to} cannot open a data directory written by ${from} (downgrades are not possible in place): create a new database at ${to} and restore a backup into it`;
+  }
+  return engine.versionChange?.(from, to);
 }
 
 /** The steps restoring a dump: the engine's own list, or "run `restore` with the dump on stdin". */

@@ -1,13 +1,14 @@
-// A PostgreSQL database's life after creation, against real Docker: an external port published in host
-// mode (reachable from the host with the revealed password), resource limits in the Swarm spec, a
-// version change that calls the safety-backup hook first and updates stop-first, a restart — and the
-// data survives all of it. (Both versions map to the test bed's one PostgreSQL image: what is tested
-// is Berth's handling of the change, not PostgreSQL's upgrade.)
+// A database's life after creation, against real Docker: an external port published in host mode
+// (reachable from the host with the revealed password) and closed again, resource limits in the
+// container's cgroup, a PostgreSQL major change refused (its data directory cannot be opened), a MariaDB
+// version change that calls the safety-backup hook on the old server first and updates stop-first, a
+// restart, downgrades refused — and the data survives all of it.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { testApp, type TestApp } from '../../../test/support/app.ts';
 import { setupOwner, type Client } from '../../../test/support/client.ts';
@@ -19,20 +20,23 @@ import { projectNetworkName } from '../../plan/app-service.ts';
 import { databaseVolumeName } from '../../plan/database-service.ts';
 
 const run = promisify(execFile);
-const image = (JSON.parse(process.env.BERTH_TEST_DATABASE_IMAGES ?? '{}') as Record<string, string>)['postgres:15'];
+const images = JSON.parse(process.env.BERTH_TEST_DATABASE_IMAGES ?? '{}') as Record<string, string>;
+const image = images['postgres:15'];
+const mariadb = images['mariadb:10.11'];
 const DB = `/api/orgs/acme/projects/life-${randomBytes(2).toString('hex')}/environments/production/databases`;
 
-describe('database lifecycle: external port, limits, version change with a safety backup, restart', { timeout: 600_000, skip: image ? false : 'no PostgreSQL image (BERTH_TEST_DATABASE_IMAGES)' }, () => {
+describe('database lifecycle: external port, limits, version changes (refused across PostgreSQL majors; MariaDB in place with a safety backup), restart', { timeout: 600_000, skip: image ? false : 'no PostgreSQL image (BERTH_TEST_DATABASE_IMAGES)' }, () => {
   let t: TestApp;
   let c: Client;
   let worker: Worker;
   let id = '';
+  let mariaId = '';
   const backups: string[] = [];
 
-  async function waitForStatus(want: string, timeoutMs = 180_000) {
+  async function waitForStatus(want: string, name = 'pg', timeoutMs = 180_000) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const body = (await c.get(`${DB}/pg`)).body;
+      const body = (await c.get(`${DB}/${name}`)).body;
       if (body.status === want) return body;
       if (body.status === 'failed') assert.fail(`failed: ${body.lastError}`);
       if (Date.now() > deadline) assert.fail(`still ${body.status}`);
@@ -50,7 +54,8 @@ describe('database lifecycle: external port, limits, version change with a safet
   }
 
   before(async () => {
-    t = await testApp({ env: { BERTH_DATABASE_IMAGES: JSON.stringify({ 'postgres:15': image, 'postgres:16': image }) } });
+    // Both MariaDB versions run the test bed's one image: what is tested is Berth's handling of the change.
+    t = await testApp({ env: { BERTH_DATABASE_IMAGES: JSON.stringify({ 'postgres:15': image, 'mariadb:10.11': mariadb ?? 'none', 'mariadb:11': mariadb ?? 'none' }) } });
     t.ctx.databaseRuntime.setSafetyBackup(async (serviceId, jobCtx) => {
       // What the backups feature does here: take a dump from the running (old) server.
       const h = await t.ctx.databaseRuntime.open(serviceId);
@@ -69,9 +74,10 @@ describe('database lifecycle: external port, limits, version change with a safet
   });
 
   after(async () => {
-    if (id) {
-      await c.delete(`${DB}/pg`);
-      for (let i = 0; i < 300 && (await c.get(`${DB}/pg`)).status !== 404; i++) await delay(200);
+    for (const [name, set] of [['pg', id], ['maria', mariaId]]) {
+      if (!set) continue;
+      await c.delete(`${DB}/${name}`);
+      for (let i = 0; i < 300 && (await c.get(`${DB}/${name}`)).status !== 404; i++) await delay(200);
     }
     for (const { id: p } of (await t.ctx.database.pool.query<{ id: string }>('SELECT id FROM projects')).rows) {
       await removeNetworkEventually(t.ctx.docker, projectNetworkName(p)).catch(() => undefined);
@@ -80,7 +86,7 @@ describe('database lifecycle: external port, limits, version change with a safet
     await t.close();
   });
 
-  it('publishes the port in host mode only when asked, with limits, and keeps the data through a version change and a restart', async () => {
+  it('publishes the port in host mode only when asked, with limits; refuses a PostgreSQL major change; keeps the data through a restart', async () => {
     const created = await c.post(DB, { name: 'pg', engine: 'postgres', version: '15' });
     assert.equal(created.status, 202, JSON.stringify(created.body));
     id = created.body.id;
@@ -103,17 +109,10 @@ describe('database lifecycle: external port, limits, version change with a safet
     const tasks = await t.ctx.docker.serviceTasks(`db-${id.replaceAll('-', '').slice(0, 12)}`, { desiredState: 'running' });
     assert.equal(tasks.length, 1);
 
-    const t0 = Date.now();
-    const changed = await c.patch(`${DB}/pg`, { version: '16' });
-    assert.equal(changed.status, 202);
-    const after16 = await waitForStatus('running');
-    console.log(`# version change (safety backup + stop-first update) back to healthy in ${Date.now() - t0} ms`);
-    assert.equal(after16.version, '16');
-    assert.deepEqual(backups, ['15:has-data'], 'the safety backup ran once, on the old version, with the data');
-    const log = (await t.ctx.database.pool.query<{ line: string }>('SELECT line FROM job_logs WHERE job_id = $1 ORDER BY seq', [after16.lastJobId])).rows.map((r) => r.line);
-    assert.ok(log.some((l) => l.includes('test safety backup taken')), log.join('\n'));
-    assert.ok(log.some((l) => l.includes('stop-first')), log.join('\n'));
-    assert.equal(await psqlFromHost(port, 'SELECT count(*) FROM life_items'), '42');
+    const refused = await c.patch(`${DB}/pg`, { version: '16' });
+    assert.equal(refused.status, 400, 'PostgreSQL cannot open another major version\'s data directory');
+    assert.match(JSON.stringify(refused.body), /body\/version.*restore a backup/);
+    assert.equal((await c.get(`${DB}/pg`)).body.version, '15');
 
     const t1 = Date.now();
     assert.equal((await c.post(`${DB}/pg/restart`)).status, 202);
@@ -127,5 +126,36 @@ describe('database lifecycle: external port, limits, version change with a safet
     await assert.rejects(psqlFromHost(port, 'SELECT 1'), 'the port is closed again');
     // The volume is Berth's (labelled) and still there.
     assert.equal((await containers.requireManagedVolume(databaseVolumeName(id))).name, databaseVolumeName(id));
+  });
+
+  it('changes MariaDB 10.11 → 11 in place: safety backup on the old server first, stop-first, data kept', { skip: mariadb ? false : 'no MariaDB image' }, async () => {
+    const created = await c.post(DB, { name: 'maria', engine: 'mariadb', version: '10.11' });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    mariaId = created.body.id;
+    await waitForStatus('running', 'maria');
+    const h = await t.ctx.databaseRuntime.open(mariaId);
+    const containers = new ContainerGateway({ socketPath: t.ctx.config.BERTH_DOCKER_SOCKET });
+    const sql = async (statement: string) => {
+      const cmd = h.engine.client!(h.credentials, '127.0.0.1', h.engine.port);
+      const out = await containers.execWithInput(await h.runningContainerId(), { argv: cmd.argv, env: cmd.env, stdin: Readable.from([Buffer.from(statement)]) });
+      assert.equal(out.exitCode, 0, out.stderr);
+      return out.stdout.trim();
+    };
+    await sql('CREATE TABLE life_items (id int); INSERT INTO life_items VALUES (1), (2), (3);');
+    const t0 = Date.now();
+    const changed = await c.patch(`${DB}/maria`, { version: '11' });
+    assert.equal(changed.status, 202, JSON.stringify(changed.body));
+    const after11 = await waitForStatus('running', 'maria');
+    console.log(`# version change (safety backup + stop-first update) back to healthy in ${Date.now() - t0} ms`);
+    assert.equal(after11.version, '11');
+    assert.deepEqual(backups, ['10.11:has-data'], 'the safety backup ran once, on the old server, with the data');
+    const log = (await t.ctx.database.pool.query<{ line: string }>('SELECT line FROM job_logs WHERE job_id = $1 ORDER BY seq', [after11.lastJobId])).rows.map((r) => r.line);
+    assert.ok(log.some((l) => l.includes('test safety backup taken')), log.join('\n'));
+    assert.ok(log.some((l) => l.includes('stop-first')), log.join('\n'));
+    const [svc] = await t.ctx.docker.listServices({ labels: { 'berth.service': mariaId } });
+    assert.equal(svc?.labels['berth.database.version'], '11');
+    assert.equal(await sql('SELECT count(*) FROM life_items;'), '3');
+    const down = await c.patch(`${DB}/maria`, { version: '10.11' });
+    assert.equal(down.status, 400, 'no downgrade in place');
   });
 });
