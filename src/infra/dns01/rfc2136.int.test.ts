@@ -2,6 +2,7 @@
 // remove exactly one TXT value, seen by a plain DNS query; a wrong TSIG secret or key name fails in words.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
 import { describe, it } from 'node:test';
 import * as packet from 'dns-packet';
 import { exchange, parseDnsServer, queryTxt } from './dns-wire.ts';
@@ -40,6 +41,24 @@ describe('RFC 2136 provider (BIND)', { skip: missing ? 'no BIND (run scripts/tes
       assert.deepEqual(await digTxt(fqdn), []);
     });
   }
+
+  it('a TXT answer too big for UDP is read again over TCP (TC flag)', async () => {
+    const provider = new Rfc2136Provider(options());
+    const fqdn = unique();
+    const values = ['a', 'b', 'c'].map((c) => c.repeat(200));
+    for (const v of values) await provider.present(fqdn, v);
+    const query = packet.encode({ type: 'query', id: 99, flags: 0, questions: [{ type: 'TXT', class: 'IN', name: fqdn }] });
+    const udp = await new Promise<Buffer>((resolve, reject) => {
+      const socket = createSocket('udp4');
+      socket.once('message', (m) => (socket.close(), resolve(m)));
+      socket.once('error', reject);
+      socket.send(query, server.port, server.host);
+    });
+    assert.ok(udp.readUInt16BE(2) & 0x0200, 'the plain UDP answer is truncated');
+    assert.deepEqual((await queryTxt(server, fqdn)).sort(), values);
+    for (const v of values) await provider.cleanup(fqdn, v);
+    assert.deepEqual(await queryTxt(server, fqdn), []);
+  });
 
   it('verifies the server\'s signed answer (and rejects one whose MAC was tampered with)', async () => {
     const key = { name: env.name!, secret: env.secret! };
