@@ -7,7 +7,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
 import type { Db } from '../../db/client.ts';
 import * as schema from '../../db/schema/index.ts';
-import { databases, environments, projects, services, type DatabaseDesiredState, type DatabaseStatus } from '../../db/schema/index.ts';
+import { databases, environments, jobs, projects, services, type DatabaseDesiredState, type DatabaseStatus } from '../../db/schema/index.ts';
 import type { SecretBox } from '../../infra/crypto/secretbox.ts';
 import type { JobQueue } from '../../jobs/index.ts';
 import { databaseServiceName } from '../../plan/database-service.ts';
@@ -56,6 +56,9 @@ export interface DatabaseView {
 type Row = {
   s: typeof services.$inferSelect;
   d: typeof databases.$inferSelect;
+  /** The last job's state and error (a job whose worker died never wrote the row's status). */
+  jobState: string | null;
+  jobError: string | null;
   project: string;
   projectId: string;
   orgId: string;
@@ -81,6 +84,19 @@ export function connectionUrl(engineId: DatabaseSpec['engine'], c: DatabaseCrede
   return ENGINES[engineId].connectionString(c, host, port);
 }
 
+const TRANSITIONAL: readonly DatabaseStatus[] = ['creating', 'updating', 'deleting'];
+
+/**
+ * The row's status, unless its job ended without writing one (the worker was killed, the job was
+ * cancelled before it started): then `failed`, with the job's reason. Nothing stays "creating" forever.
+ */
+function effectiveStatus(r: Row): { status: DatabaseStatus; lastError: string | null } {
+  if (TRANSITIONAL.includes(r.d.status) && (r.jobState === 'failed' || r.jobState === 'cancelled')) {
+    return { status: 'failed', lastError: r.d.lastError ?? r.jobError ?? `the job was ${r.jobState}` };
+  }
+  return { status: r.d.status, lastError: r.d.lastError };
+}
+
 function toView(r: Row, externalHost: string): DatabaseView {
   const spec = databaseSpecSchema.parse(r.s.spec);
   const engine = ENGINES[spec.engine];
@@ -97,8 +113,7 @@ function toView(r: Row, externalHost: string): DatabaseView {
     externalPort: spec.externalPort,
     stopGracePeriodSeconds: spec.stopGracePeriodSeconds,
     desiredState: r.d.desiredState,
-    status: r.d.status,
-    lastError: r.d.lastError,
+    ...effectiveStatus(r),
     lastJobId: r.d.lastJobId,
     internal: { host, port: engine.port, alias: r.s.name, url: engine.connectionString(masked, host, engine.port) },
     external: spec.externalPort ? { port: spec.externalPort, url: engine.connectionString(masked, externalHost, spec.externalPort) } : null,
@@ -110,9 +125,19 @@ function toView(r: Row, externalHost: string): DatabaseView {
 
 const selectRows = (db: Db) =>
   db
-    .select({ s: services, d: databases, project: projects.name, projectId: projects.id, orgId: projects.orgId, environment: environments.name })
+    .select({
+      s: services,
+      d: databases,
+      jobState: jobs.state,
+      jobError: jobs.lastError,
+      project: projects.name,
+      projectId: projects.id,
+      orgId: projects.orgId,
+      environment: environments.name,
+    })
     .from(databases)
     .innerJoin(services, eq(services.id, databases.serviceId))
+    .leftJoin(jobs, eq(jobs.id, databases.lastJobId))
     .innerJoin(environments, eq(environments.id, services.environmentId))
     .innerJoin(projects, eq(projects.id, environments.projectId));
 
@@ -233,7 +258,7 @@ export class Databases {
   /** Marks the database for deletion; the job removes the Swarm service and the volume, then the rows. */
   async delete(scope: DatabaseScope & { name: string }): Promise<DatabaseView> {
     const r = await this.row(scope);
-    if (r.d.status === 'deleting') throw new Conflict('the database is already being deleted');
+    if (effectiveStatus(r).status === 'deleting') throw new Conflict('the database is already being deleted');
     await this.inTransaction(async (tx, client) => {
       await tx.update(databases).set({ status: 'deleting', updatedAt: new Date() }).where(eq(databases.serviceId, r.s.id));
       await this.enqueue(tx, client, { serviceId: r.s.id, orgId: r.orgId, action: 'delete' });
@@ -242,7 +267,7 @@ export class Databases {
   }
 
   private assertNotBusy(r: Row): void {
-    if (r.d.status === 'deleting') throw new Conflict('the database is being deleted');
+    if (effectiveStatus(r).status === 'deleting') throw new Conflict('the database is being deleted');
   }
 
   private async row(scope: DatabaseScope & { name: string }): Promise<Row> {
@@ -291,7 +316,7 @@ export async function loadDatabase(db: Db, box: SecretBox, serviceId: string): P
     environmentId: r.s.environmentId,
     spec: databaseSpecSchema.parse(r.s.spec),
     desiredState: r.d.desiredState,
-    status: r.d.status,
+    status: effectiveStatus(r).status,
     credentials: openCredentials(box, r.s.id, r.d),
   };
 }
