@@ -266,6 +266,8 @@ describe('dashboard journey: from setup to a deleted app, through real Docker an
     await page.getByText('No services in production yet').waitFor();
     const releases = await server.t.ctx.docker.listServices({ labels: { 'berth.service': webServiceId } });
     assert.deepEqual(releases, [], 'the Swarm release is removed with the service');
+    // Its images too (it was stopped, so no container holds one).
+    assert.deepEqual(await server.t.ctx.docker.listServiceImages(webServiceId), [], 'the built images are removed with the service');
     await until('the domain to stop answering', async () => (await viaProxy(HOST)).status === 404, 30_000);
   });
 

@@ -88,7 +88,7 @@ export function serviceRoutes(app: Api, ctx: AppContext): void {
 
   app.delete(svcUrl, {
     config: { access: access.org('service.write'), audit: 'service.delete' },
-    schema: { summary: 'Delete a service: its routes, its Swarm releases and its rows (refused while a deployment is queued or running)', tags, params: serviceParams, response: { 200: ok } },
+    schema: { summary: 'Delete a service: its routes, its Swarm releases, its images and its rows (refused while a deployment is queued or running)', tags, params: serviceParams, response: { 200: ok } },
     handler: async (req) => {
       const service = await find(req.org!.id, req.params);
       const [busy] = await db
@@ -107,6 +107,8 @@ export function serviceRoutes(app: Api, ctx: AppContext): void {
       });
       const releases = await ctx.docker.listServices({ labels: { 'berth.service': service.id } }).catch(() => []);
       for (const r of releases) await ctx.docker.removeService(r.name).catch((err: unknown) => req.log.warn({ err, release: r.name }, 'release of a deleted service not removed'));
+      // Its built images go too (an image a container still holds while it stops is left for Docker's own prune).
+      await ctx.docker.pruneServiceImages({ serviceId: service.id, keep: 0 }).catch((err: unknown) => req.log.warn({ err }, 'images of a deleted service not removed'));
       return { ok: true as const };
     },
   });

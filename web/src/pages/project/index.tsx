@@ -6,7 +6,8 @@
 //   /env/:env/new                  → create a service (pages/services/new.tsx)
 //   /env/:env/services/:service/…  → the service page (pages/services/service.tsx)
 // The list is one request (…/environments/:env/status) kept current by the organisation's live events,
-// and virtualized: 500 services render as the ~20 rows on screen.
+// and virtualized: 500 services render as the ~20 rows on screen. The service page is in this chunk
+// (no second round trip when opening one); its tabs other than the overview load on demand.
 import { lazy, Suspense, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { Link, Redirect, Route, Switch, useParams } from 'wouter';
@@ -14,11 +15,10 @@ import { useGet } from '../../lib/data';
 import { EnvironmentsPanel } from '../../components/environments';
 import { Empty, LoadError, Loading, PageHeader } from '../../ui/layout';
 import { useLiveEvents, type StatusSummary } from '../services/live';
+import ServicePage from '../services/service';
 import { StateBadge, versionLabel } from '../services/state';
-import '../services/services.css';
 
 const NewService = lazy(() => import('../services/new'));
-const ServicePage = lazy(() => import('../services/service'));
 
 export default function ProjectPage() {
   const { org, project } = useParams<{ org: string; project: string }>();

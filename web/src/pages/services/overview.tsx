@@ -18,7 +18,7 @@ export function sourceLabel(spec: Record<string, unknown>): string {
   return 'uploaded archive';
 }
 
-export function Overview(p: ServiceProps & { svc: Service; status: Status | undefined }) {
+export function Overview(p: ServiceProps & { svc: Service | undefined; status: Status | undefined }) {
   const domains = useGet('/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/domains', { path: pathOf(p) });
   const st = p.status;
   return (
@@ -63,7 +63,7 @@ export function Overview(p: ServiceProps & { svc: Service; status: Status | unde
       </section>
       <section className="card stack" aria-labelledby="ov-source">
         <h2 id="ov-source">Source</h2>
-        <p className="mono break">{sourceLabel(p.svc.spec)}</p>
+        <p className="mono break">{p.svc ? sourceLabel(p.svc.spec) : '…'}</p>
         <h3>Domains</h3>
         {domains.data?.length ? (
           <ul className="plain-list">

@@ -89,35 +89,29 @@ export default function ServicePage(p: ServiceProps) {
           </Link>
         ))}
       </nav>
-      {!svc.data ? (
-        <Loading />
-      ) : (
-        <Suspense fallback={<Loading />}>
-          <Switch>
-            <Route path="/deployments">
-              <Deployments {...p} />
-            </Route>
-            <Route path="/logs">
-              <RuntimeLogs {...p} />
-            </Route>
-            <Route path="/env">
-              <EnvVars {...p} />
-            </Route>
-            <Route path="/domains">
-              <Domains {...p} />
-            </Route>
-            <Route path="/settings">
-              <Settings {...p} spec={svc.data.spec} onSaved={svc.reload} />
-            </Route>
-            <Route path="/danger">
-              <DangerZone {...p} status={status.data} />
-            </Route>
-            <Route>
-              <Overview {...p} svc={svc.data} status={status.data} />
-            </Route>
-          </Switch>
-        </Suspense>
-      )}
+      <Suspense fallback={<Loading />}>
+        <Switch>
+          <Route path="/deployments">
+            <Deployments {...p} />
+          </Route>
+          <Route path="/logs">
+            <RuntimeLogs {...p} />
+          </Route>
+          <Route path="/env">
+            <EnvVars {...p} />
+          </Route>
+          <Route path="/domains">
+            <Domains {...p} />
+          </Route>
+          <Route path="/settings">{svc.data ? <Settings {...p} spec={svc.data.spec} onSaved={svc.reload} /> : <Loading />}</Route>
+          <Route path="/danger">
+            <DangerZone {...p} status={status.data} />
+          </Route>
+          <Route>
+            <Overview {...p} svc={svc.data} status={status.data} />
+          </Route>
+        </Switch>
+      </Suspense>
     </div>
   );
 }
