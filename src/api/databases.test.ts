@@ -56,6 +56,14 @@ describe('database routes', () => {
     const jobs = (await t.ctx.database.pool.query('SELECT type, service_id, payload FROM jobs')).rows;
     assert.deepEqual(jobs.map((j) => [j.type, j.service_id, j.payload.action]), [['database', res.body.id, 'create']]);
     assert.equal((await c.post(DB, { name: 'maindb', engine: 'redis' })).status, 409);
+    const taken = await c.post(DB, { name: 'second', engine: 'redis', externalPort: 25432 });
+    assert.equal(taken.status, 400, 'one host port, one service');
+    assert.match(JSON.stringify(taken.body), /body\/externalPort.*already published by service \\"maindb\\"/);
+    const app = await c.post('/api/orgs/acme/projects/shop/environments/production/services', { name: 'ssh', kind: 'app', spec: { source: { type: 'image', image: 'nginx:1.27' }, ports: [{ published: 25999, target: 22 }] } });
+    assert.equal(app.status, 201, JSON.stringify(app.body));
+    const takenByApp = await c.post(DB, { name: 'third', engine: 'redis', externalPort: 25999 });
+    assert.equal(takenByApp.status, 400);
+    assert.match(JSON.stringify(takenByApp.body), /already published by service \\"ssh\\"/);
     assert.equal((await c.get(DB)).body.length, 1);
   });
 

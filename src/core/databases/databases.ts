@@ -198,6 +198,7 @@ export class Databases {
       externalPort: input.externalPort ?? null,
       stopGracePeriodSeconds: input.stopGracePeriodSeconds,
     });
+    await this.assertPortFree(spec.externalPort, null);
     const credentials = generateCredentials({ user: input.user ?? 'app', database: input.databaseName ?? input.name.replaceAll('-', '_') });
     await this.inTransaction(async (tx, client) => {
       const [svc] = await tx.insert(services).values({ environmentId: o.environmentId, name: input.name, kind: 'database', spec }).returning();
@@ -223,6 +224,7 @@ export class Databases {
       ...(patch.stopGracePeriodSeconds !== undefined ? { stopGracePeriodSeconds: patch.stopGracePeriodSeconds } : {}),
     });
     if (!parsed.success) throw new Invalid(parsed.error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('/'), message: i.message })));
+    if (parsed.data.externalPort !== current.externalPort) await this.assertPortFree(parsed.data.externalPort, r.s.id);
     const refusal = versionChangeRefusal(ENGINES[current.engine], current.version, parsed.data.version);
     if (refusal) throw new Invalid([{ path: 'body/version', message: refusal }]);
     const action: DatabaseAction = parsed.data.version !== current.version ? 'set-version' : 'converge';
@@ -264,6 +266,23 @@ export class Databases {
       await this.enqueue(tx, client, { serviceId: r.s.id, orgId: r.orgId, action: 'delete' });
     });
     return this.get(scope);
+  }
+
+  /**
+   * A host port can be published once per node: refuse one another Berth service (a database's
+   * external port, an app's published port) already has, before anything is stopped for it.
+   */
+  private async assertPortFree(port: number | null | undefined, exceptServiceId: string | null): Promise<void> {
+    if (!port) return;
+    const { rows } = await this.deps.pool.query<{ name: string }>(
+      `SELECT s.name FROM services s
+        WHERE ($1::uuid IS NULL OR s.id <> $1::uuid)
+          AND ((s.kind = 'database' AND s.spec->>'externalPort' = $2::text)
+            OR (s.kind = 'app' AND s.spec->'ports' @> jsonb_build_array(jsonb_build_object('published', $2::int))))
+        LIMIT 1`,
+      [exceptServiceId, port],
+    );
+    if (rows[0]) throw new Invalid([{ path: 'body/externalPort', message: `port ${port} is already published by service "${rows[0].name}"` }]);
   }
 
   private assertNotBusy(r: Row): void {
