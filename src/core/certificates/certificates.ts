@@ -62,7 +62,7 @@ export async function certificateStatuses(db: Db, hosts: readonly string[], now 
   const uncovered = hosts.filter((h) => !statuses.has(h) && !WILDCARD_NAME.test(h));
   const wildcards = uncovered.length > 0 ? await certificateStatuses(db, await wildcardNames(db), now) : new Map<string, TlsStatus>();
   for (const host of uncovered) {
-    const covering = [...wildcards.keys()].find((name) => certificateCovers([name], host));
+    const covering = [...wildcards.keys()].find((name) => wildcardCovers(name, host));
     if (covering) statuses.set(host, wildcards.get(covering)!);
   }
   return statuses;
@@ -73,9 +73,14 @@ async function wildcardNames(db: Db): Promise<string[]> {
   return (await db.select({ host: certificates.host }).from(certificates).where(like(certificates.host, '*.%'))).map((r) => r.host);
 }
 
+/** `*.<base>` is issued together with `<base>` (wildcard.ts): it covers both. */
+function wildcardCovers(wildcard: string, host: string): boolean {
+  return certificateCovers([wildcard, wildcard.slice(2)], host);
+}
+
 /** A host a wildcard row covers needs no certificate of its own (its status is the wildcard's). */
 function coveredByWildcard(wildcards: readonly string[], host: string): boolean {
-  return !WILDCARD_NAME.test(host) && certificateCovers(wildcards, host);
+  return !WILDCARD_NAME.test(host) && wildcards.some((wildcard) => wildcardCovers(wildcard, host));
 }
 
 /** Every certificate row with its status (hosts sorted), for `GET /api/ssl`. */
