@@ -8,6 +8,7 @@ import { newDatabaseSchema, updateDatabaseSchema } from '../../core/databases/sp
 import { resourceName } from '../../core/names.ts';
 import { access } from '../access.ts';
 import { environmentParams } from '../schemas.ts';
+import { openEventStream } from './deployments.ts';
 import type { Api } from '../server.ts';
 
 const databaseParams = environmentParams.extend({ database: resourceName });
@@ -120,6 +121,34 @@ export function databaseRoutes(app: Api, ctx: AppContext): void {
       },
     });
   }
+
+  app.get(`${one}/logs`, {
+    config: { access: access.org('service.read') },
+    schema: {
+      summary: "The database server's output (server-sent events `line`, then `end`; follow keeps the stream open)",
+      tags,
+      params: databaseParams,
+      querystring: z.object({
+        follow: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
+        tail: z.coerce.number().int().min(0).max(10_000).default(200),
+      }),
+    },
+    handler: async (req, reply) => {
+      const view = await ctx.databases.get(scopeOf(req.org!.id, req.params));
+      const stream = openEventStream(req, reply);
+      const abort = new AbortController();
+      void stream.closed.then(() => abort.abort());
+      try {
+        for await (const l of ctx.docker.serviceLogs(view.internal.host, { follow: req.query.follow, tail: req.query.tail, signal: abort.signal })) {
+          stream.send('line', { stream: l.stream, at: l.timestamp, line: l.line });
+        }
+        stream.send('end', {});
+      } catch (err) {
+        if (!abort.signal.aborted) stream.send('error', { message: (err as Error).message });
+      }
+      stream.end();
+    },
+  });
 
   app.delete(one, {
     config: { access: access.org('service.write'), audit: 'database.delete' },

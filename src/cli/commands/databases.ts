@@ -1,10 +1,12 @@
-// berth db create / list / show / credentials / start / stop / restart / set-version / delete — thin
+// berth db create / list / show / credentials / logs / start / stop / restart / set-version / delete — thin
 // commands over …/environments/:env/databases. Every command takes --json.
 import type { Command } from 'commander';
 import type { Act } from '../action.ts';
 import { path } from '../api-client.ts';
 import type { CliContext } from '../context.ts';
-import { clean, table } from '../output.ts';
+import { CliError, EXIT } from '../errors.ts';
+import { clean, logText, table } from '../output.ts';
+import { eventJson } from '../sse.ts';
 import { integer } from '../service-input.ts';
 
 const DEFAULT_ENV = 'production';
@@ -106,6 +108,30 @@ async function remove(ctx: CliContext, [name]: string[], o: Scope & { yes?: bool
   ctx.out.result(d, () => `Deleting ${clean(d.name)} and its volume.`);
 }
 
+async function logs(ctx: CliContext, [name]: string[], o: Scope & { follow?: boolean; tail?: number }): Promise<void> {
+  const { signal, dispose } = ctx.interruption();
+  try {
+    const events = ctx.client().events((await base(ctx, o)) + path`/${name!}/logs`, {
+      signal,
+      query: { follow: o.follow ? 'true' : 'false', tail: o.tail === undefined ? undefined : String(o.tail) },
+    });
+    for await (const e of events) {
+      if (e.event === 'line') {
+        const l = eventJson<{ stream: string; at: string | null; line: string }>(e);
+        if (ctx.out.json) ctx.io.stdout.write(JSON.stringify({ event: 'line', ...l }) + '\n');
+        else (l.stream === 'stderr' ? ctx.io.stderr : ctx.io.stdout).write(`${logText(l.line)}\n`);
+      } else if (e.event === 'error') {
+        throw new CliError(`the log stream failed: ${clean(eventJson<{ message?: string }>(e).message ?? 'unknown error')}`, EXIT.failed, { code: 'log_stream_failed' });
+      } else if (e.event === 'end') {
+        break;
+      }
+    }
+    if (signal.aborted) ctx.exitCode = EXIT.interrupted;
+  } finally {
+    dispose();
+  }
+}
+
 export function registerDatabaseCommands(program: Command, act: Act): void {
   const db = program.command('db').description('Managed databases (PostgreSQL, MySQL, MariaDB, MongoDB, Redis) of a project environment');
   const scoped = (c: Command) => c.requiredOption('--project <name>', 'project').option('--env <name>', 'environment', DEFAULT_ENV);
@@ -132,6 +158,14 @@ export function registerDatabaseCommands(program: Command, act: Act): void {
   for (const verb of ['start', 'stop', 'restart'] as const) {
     scoped(db.command(verb).description(`${verb[0]!.toUpperCase()}${verb.slice(1)} the database`).argument('<name>')).action(act<Scope>(action(verb)));
   }
+  scoped(
+    db
+      .command('logs')
+      .description("The database server's output")
+      .argument('<name>')
+      .option('-f, --follow', 'keep printing new lines until Ctrl-C')
+      .option('--tail <n>', 'lines to start with (default 200)', integer(0, 10_000)),
+  ).action(act<Scope & { follow?: boolean; tail?: number }>(logs));
   scoped(db.command('set-version').description('Change the engine version (stop-first; not zero-downtime)').argument('<name>').argument('<version>')).action(act<Scope>(setVersion));
   scoped(db.command('delete').alias('rm').description('Delete the database and its data').argument('<name>').option('--yes', 'do not ask for confirmation')).action(act<Scope & { yes?: boolean }>(remove));
 }

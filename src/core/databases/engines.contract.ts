@@ -145,6 +145,10 @@ export function databaseContract(engineId: DatabaseEngineId, fixture: EngineFixt
       assert.ok(!JSON.stringify(res.body).includes('"password"'));
       const view = await waitForStatus('maindb', 'running');
       assert.deepEqual(view.replicas, { running: 1, desired: 1 });
+      const logs = await c.get(`${DB}/maindb/logs?tail=50`);
+      assert.equal(logs.status, 200);
+      assert.match(String(logs.body), /event: line\n/);
+      assert.match(String(logs.body), /event: end\n/);
       console.log(`# ${engine.label} ${version}: created and healthy in ${Date.now() - started} ms`);
       handle = await t.ctx.databaseRuntime.open(view.id);
       assert.equal(handle.image, imageFor(engine, version!, imageMap()));
