@@ -45,6 +45,8 @@ export async function newPage(browser: Browser, opts: PageOptions): Promise<{ co
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS_DIR, { recursive: true });
   const file = join(SCREENSHOTS_DIR, `${name}.png`);
+  // From the top, so the sticky header sits where it belongs in a full-page capture.
+  await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
   await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
   return file;
 }

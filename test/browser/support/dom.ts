@@ -10,7 +10,14 @@ export interface El {
 }
 
 export interface BrowserGlobals {
-  document: { activeElement: El | null; body: El; getElementById(id: string): El | null; querySelector(sel: string): El | null };
+  document: {
+    activeElement: El | null;
+    body: El;
+    documentElement: El & { scrollWidth: number; clientWidth: number; dataset: Record<string, string | undefined> };
+    getElementById(id: string): El | null;
+    querySelector(sel: string): El | null;
+  };
+  getComputedStyle(el: El): { backgroundColor: string; color: string };
   axe?: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: string[]; failureSummary?: string }[] }[] }> };
   performance: { now(): number };
 }
