@@ -1,7 +1,8 @@
 // The dashboard is served by the API process: hashed assets immutable (and pre-compressed), index.html
 // no-cache for every client route, and never in place of an /api/* answer.
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { brotliDecompressSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { testApp, type TestApp } from '../../test/support/app.ts';
@@ -43,6 +44,19 @@ describe('dashboard serving', () => {
     assert.equal(br.statusCode, 200);
     assert.equal(br.headers['content-encoding'], 'br');
     assert.ok(br.rawPayload.length < plain.rawPayload.length / 2, 'compressed');
+    assert.ok(brotliDecompressSync(br.rawPayload).equals(plain.rawPayload), 'the compressed twin is the same file');
+  });
+
+  it('keeps the initial JavaScript within 250 KB gzip (pages are lazy chunks)', () => {
+    const html = readFileSync(join(DASHBOARD_DIR, 'index.html'), 'utf8');
+    const initial = [...html.matchAll(/<(?:script[^>]+src|link[^>]+rel="(?:modulepreload|stylesheet)"[^>]+href)="\/assets\/([^"]+)"/g)].map((m) => m[1]!);
+    const size = (ext: string) =>
+      initial.filter((f) => f.endsWith(ext)).reduce((n, f) => n + gzipSync(readFileSync(join(DASHBOARD_DIR, 'assets', f)), { level: 9 }).length, 0);
+    const js = size('.js');
+    const css = size('.css');
+    assert.ok(js > 10_000, `the entry chunk is found (${js} bytes)`);
+    assert.ok(js <= 250 * 1024, `initial JS is ${Math.round(js / 1024)} KB gzip, over the 250 KB budget`);
+    assert.ok(css <= 50 * 1024, `initial CSS is ${Math.round(css / 1024)} KB gzip`);
   });
 
   it('answers 404 for a missing asset and never serves index.html for /api paths', async () => {
