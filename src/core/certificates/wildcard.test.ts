@@ -24,7 +24,7 @@ describe('the base domain wildcard in the certificate store', () => {
   let t: TestDatabase;
   const box = new SecretBox(randomBytes(32));
   const rows = async () => (await t.db.execute<{ host: string; status: string }>(sql`SELECT host, status FROM certificates ORDER BY host`)).rows;
-  const requests: { hosts: readonly string[]; provider: string }[] = [];
+  const requests: { hosts: readonly string[]; provider: string; directoryUrl: string }[] = [];
   let outcome: 'issue' | 'refuse' = 'issue';
   let wildcard: WildcardIssuer;
   const newWildcardIssuer = () => new WildcardIssuer({
@@ -32,7 +32,7 @@ describe('the base domain wildcard in the certificate store', () => {
     box,
     directoryUrl: 'https://ca.example.test/dir',
     issue: async (req) => {
-      requests.push({ hosts: req.hosts, provider: req.provider.type });
+      requests.push({ hosts: req.hosts, provider: req.provider.type, directoryUrl: req.directoryUrl });
       if (outcome === 'refuse') throw new Dns01Error('the DNS server 192.0.2.53:53 rejected the update: BADSIG: the signature did not verify');
       return { chainPem: CHAIN, keyPem: KEY, notBefore: new Date(), notAfter: new Date(Date.now() + 90 * DAY) };
     },
@@ -63,7 +63,7 @@ describe('the base domain wildcard in the certificate store', () => {
     const lines: string[] = [];
     const result = await issuer.run(`*.${BASE}`, { log: async (line) => void lines.push(line) });
     assert.equal(result.status, 'valid', JSON.stringify(result));
-    assert.deepEqual(requests, [{ hosts: [`*.${BASE}`, BASE], provider: 'rfc2136' }]);
+    assert.deepEqual(requests, [{ hosts: [`*.${BASE}`, BASE], provider: 'rfc2136', directoryUrl: 'https://ca.example.test/dir' }]);
     assert.match(lines[0]!, /over DNS-01 through the rfc2136 provider "bind" \(zone example\.com\)/);
     const [row] = (await t.db.execute<{ hosts: string[]; status: string; key_sealed: string }>(sql`SELECT hosts, status, key_sealed FROM certificates WHERE host = ${`*.${BASE}`}`)).rows;
     assert.deepEqual(row!.hosts, [`*.${BASE}`, BASE]);
@@ -71,6 +71,16 @@ describe('the base domain wildcard in the certificate store', () => {
     const served = await validCertificates(t.db, box);
     assert.deepEqual(served.map((c) => c.hosts), [[`*.${BASE}`, BASE]], 'the wildcard name reaches the planner');
     assert.equal(served[0]!.keyPem, KEY);
+  });
+
+  it('uses the ACME directory chosen in the instance settings over the configured one', async () => {
+    await updateInstanceSettings(t.db, { acmeDirectory: 'letsencrypt-staging' });
+    try {
+      assert.equal((await wildcard.run(`*.${BASE}`)).status, 'valid');
+      assert.equal(requests[0]!.directoryUrl, 'https://acme-staging-v02.api.letsencrypt.org/directory');
+    } finally {
+      await updateInstanceSettings(t.db, { acmeDirectory: null });
+    }
   });
 
   it('a refusal is stored on the wildcard row in words, and every covered host reports it', async () => {

@@ -6,7 +6,7 @@
 // Must never log a key, a key authorization or a provider secret.
 import type { Db } from '../../db/client.ts';
 import { issueCertificateDns01 } from '../../infra/acme/dns01.ts';
-import type { IssuedCertificate } from '../../infra/acme/client.ts';
+import { acmeDirectoryUrl, type IssuedCertificate } from '../../infra/acme/client.ts';
 import type { SecretBox } from '../../infra/crypto/secretbox.ts';
 import { WILDCARD_NAME, type Dns01Provider } from '../../infra/dns01/index.ts';
 import type { JobContext } from '../../jobs/index.ts';
@@ -51,8 +51,10 @@ export class WildcardIssuer {
 
   /** Issues (or renews) `*.<base>` + `<base>`. Never throws for a refusal: the reason is stored on the row. */
   async run(host: string, jobCtx?: Pick<JobContext, 'log'> & Partial<Pick<JobContext, 'signal'>>): Promise<IssueOutcome> {
-    const { db, box, directoryUrl } = this.opts;
-    const { domain: base, acmeEmail } = await getInstanceSettings(db);
+    const { db, box } = this.opts;
+    const { domain: base, acmeEmail, acmeDirectory } = await getInstanceSettings(db);
+    // Like HTTP-01: `berth ssl enable --directory` overrides BERTH_ACME_DIRECTORY.
+    const directoryUrl = acmeDirectory ? acmeDirectoryUrl(acmeDirectory) : this.opts.directoryUrl;
     if (!base || host !== wildcardHost(base)) {
       // The base domain changed (or was unset): the old wildcard is not renewed, and no longer served.
       if (await deleteCertificate(db, host)) await this.opts.reconcileRoutes?.().catch(() => undefined);
