@@ -51,10 +51,10 @@ describe('berth db', () => {
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, /external: redis:\/\/:\*+@.+:26379\/0/);
 
-    // No worker ran, so there is no server to read from: the stream says so and the command fails.
+    // No worker ran, so there is no server to read from: the command says so and fails.
     const logs = await berth('db', 'logs', 'maindb', '--project', 'shop');
     assert.notEqual(logs.code, 0);
-    assert.match(logs.stderr, /log stream failed: .*not found/);
+    assert.match(logs.stderr, /no server to read from yet \(status: creating\)/);
 
     const creds = await berth('db', 'credentials', 'maindb', '--project', 'shop', '--json');
     assert.equal(creds.code, 0, creds.stderr);

@@ -135,6 +135,9 @@ export function databaseRoutes(app: Api, ctx: AppContext): void {
     },
     handler: async (req, reply) => {
       const view = await ctx.databases.get(scopeOf(req.org!.id, req.params));
+      if ((await ctx.databaseRuntime.replicas(view.id, view.desiredState)) === null) {
+        return reply.code(409).send({ error: 'conflict', message: `the database has no server to read from yet (status: ${view.status})` });
+      }
       const stream = openEventStream(req, reply);
       const abort = new AbortController();
       void stream.closed.then(() => abort.abort());
