@@ -2,6 +2,7 @@
 // verification output format.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { loadConfig } from '../../config/config.ts';
 import { compareVersions, ENGINE_IDS, ENGINES, imageFor, parseTabbedReport, restoreSteps, versionChangeRefusal } from './engines.ts';
 
 const creds = { user: 'app', password: 'S3cr3t-PW-0123456789abcdef', database: 'appdb', rootPassword: 'R00t-PW-0123456789abcdef' };
@@ -18,6 +19,14 @@ describe('database engines', () => {
     assert.equal(imageFor(ENGINES.mariadb, '11'), 'mariadb:11');
     assert.equal(imageFor(ENGINES.mongodb, '7'), 'mongo:7');
     assert.equal(imageFor(ENGINES.redis, '7'), 'redis:7');
+  });
+
+  it('reads BERTH_DATABASE_IMAGES as a JSON map and names the variable when it is not one', () => {
+    const config = loadConfig({ BERTH_DATABASE_IMAGES: '{"postgres:16":"registry.local/pg:16"}' });
+    assert.deepEqual(config.BERTH_DATABASE_IMAGES, { 'postgres:16': 'registry.local/pg:16' });
+    assert.equal(loadConfig({}).BERTH_DATABASE_IMAGES, undefined);
+    assert.throws(() => loadConfig({ BERTH_DATABASE_IMAGES: 'postgres=berth/pg' }), /BERTH_DATABASE_IMAGES: expected a JSON object/);
+    assert.throws(() => loadConfig({ BERTH_DATABASE_IMAGES: '{"postgres:16":""}' }), /BERTH_DATABASE_IMAGES/);
   });
 
   it('renames images through the configured map (by image or by engine:version)', () => {
