@@ -6,6 +6,7 @@
 // the API's message next to the field; a failing build shows its error on the deployment. Every form
 // passes axe; screenshots of the main pages go to test/browser/screenshots/.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
@@ -127,7 +128,7 @@ describe('dashboard journey: from setup to a deleted app, through real Docker an
     const set = await server.t.api.inject({ method: 'PATCH', url: '/api/settings', cookies: cookies0, headers: { 'x-csrf-token': cookies0.berth_csrf! }, payload: { domain: BASE_DOMAIN } });
     assert.equal(set.statusCode, 200, set.body);
 
-    await page.getByLabel('Name').fill('shop');
+    await page.getByLabel('Name', { exact: true }).fill('shop');
     await page.getByRole('button', { name: /create project/i }).click();
     await page.getByRole('link', { name: 'shop' }).first().click();
     await page.waitForURL('**/orgs/acme/projects/shop/env/production');
@@ -199,22 +200,40 @@ describe('dashboard journey: from setup to a deleted app, through real Docker an
     await screenshot(page, 'journey-domains');
   });
 
-  it('changes an environment variable (reviewed as a diff) and redeploys: the app sees it', async () => {
+  it('environment: a pasted .env file, reviewed as a diff, saved (the secret stays masked until revealed); two redeploys: the second waits with its queue position; the app sees the variable', async () => {
     await repo.commit('v2', 'v2');
     await tab('Environment');
-    await page.getByRole('button', { name: 'Add variable' }).click();
-    await page.locator('.env-row').last().getByLabel('Name').fill('GREETING');
-    await page.locator('.env-row').last().getByLabel('Value').fill('hello from the dashboard');
+    await page.getByRole('textbox', { name: 'Paste a .env file' }).fill('# from my laptop\nGREETING="hello from the dashboard"\nexport API_TOKEN=tok-123\n');
+    await page.getByRole('button', { name: 'Merge into the list' }).click();
     await page.getByRole('button', { name: 'Review changes' }).click();
     const diff = page.getByTestId('env-diff');
     await diff.waitFor();
-    assert.match(await diff.innerText(), /GREETING\s+added/);
+    const text = await diff.innerText();
+    assert.match(text, /GREETING\s+added "hello from the dashboard"/);
+    assert.match(text, /API_TOKEN\s+added secret, hidden value/);
+    assert.doesNotMatch(text, /tok-123/, 'the diff never shows a secret');
     await checkA11y(page);
     await screenshot(page, 'journey-env-diff');
     await page.getByRole('button', { name: 'Save changes' }).click();
+
+    const token = page.locator('.env-row[data-env-key="API_TOKEN"]').getByLabel('Value');
+    await until('the saved secret to be masked', async () => (await token.getAttribute('type', { timeout: 1000 })) === 'password' && (await token.inputValue()) === '', 10_000);
+    await page.getByRole('button', { name: 'Reveal API_TOKEN' }).click();
+    await until('the revealed secret', async () => (await token.inputValue()) === 'tok-123', 10_000);
+
+    // Redeploy, then at once again: jobs of one service never overlap, so the second waits its turn.
     await page.getByRole('button', { name: 'Redeploy to apply' }).click();
     await page.waitForURL('**/services/web/deployments');
-    await until('the redeploy to succeed', async () => (await newestStatus()) === 'succeeded' && (await page.locator('table.deployments tbody tr').count()) === 2);
+    await until('the first redeploy to be listed', async () => (await page.locator('table.deployments tbody tr').count()) === 2, 10_000);
+    await page.getByRole('button', { name: 'Redeploy', exact: true }).click();
+    const position = page.getByTestId('queue-position').first();
+    await position.waitFor();
+    assert.match(await position.innerText(), /#\d+ in queue/);
+    await screenshot(page, 'journey-queued');
+    await until('both redeploys to succeed', async () => {
+      const statuses = await page.locator('table.deployments tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status')));
+      return statuses.length === 3 && statuses.every((st) => st === 'succeeded');
+    });
     const body = await until('v2 with the new variable', async () => {
       const b = await served();
       return b?.version === 'v2' && b.greeting === 'hello from the dashboard' ? b : undefined;
@@ -225,7 +244,7 @@ describe('dashboard journey: from setup to a deleted app, through real Docker an
   it('rolls back to the first deployment (kept image, no build): v1 answers again', async () => {
     const first = page.locator('table.deployments tbody tr').last();
     await first.getByRole('button', { name: 'Roll back to this' }).click();
-    await until('the rollback to be listed', async () => (await page.locator('table.deployments tbody tr').count()) === 3);
+    await until('the rollback to be listed', async () => (await page.locator('table.deployments tbody tr').count()) === 4);
     await until('the rollback to succeed', async () => (await newestStatus()) === 'succeeded');
     await until('v1 to answer again', async () => (await served())?.version === 'v1', 60_000);
     const text = await page.getByTestId('build-log').innerText();
@@ -239,6 +258,11 @@ describe('dashboard journey: from setup to a deleted app, through real Docker an
     await checkA11y(page);
     await page.getByLabel('Search').fill('listening');
     assert.match(await page.getByTestId('runtime-log').innerText(), /listening/);
+    await page.getByRole('button', { name: 'Pause' }).click();
+    assert.equal(await page.getByTestId('logs-state').innerText(), 'paused');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download' }).click()]);
+    assert.match(readFileSync((await download.path())!, 'utf8'), /listening on :8080/);
+    await page.getByRole('button', { name: /^Resume/ }).click();
     await screenshot(page, 'journey-runtime-logs');
   });
 
@@ -248,10 +272,22 @@ describe('dashboard journey: from setup to a deleted app, through real Docker an
     await checkA11y(page);
     await screenshot(page, 'journey-settings');
 
+    // The project's list in another tab follows the status live (no reload).
+    const list = await page.context().newPage();
+    await list.goto('/orgs/acme/projects/shop/env/production');
+    const row = list.locator('[data-service="web"]');
+    await until('the list to show web running', async () => (await row.locator('[data-state]').getAttribute('data-state', { timeout: 1000 })) === 'running', 30_000);
+    assert.match(await row.innerText(), /1\/1/);
+    assert.match(await row.innerText(), new RegExp(DEFAULT_HOST.replace(/\./g, '\\.')));
+    await screenshot(list, 'journey-project-list');
+
     await tab('Danger zone');
     await checkA11y(page);
     await page.getByRole('button', { name: 'Stop service' }).click();
     await waitHeaderState('stopped', 120_000);
+    await until('the list to show web stopped without a reload', async () => (await row.locator('[data-state]').getAttribute('data-state', { timeout: 1000 })) === 'stopped', 30_000);
+    assert.match(await row.innerText(), /0\/0/);
+    await list.close();
     await until('no task left', async () => {
       const status = (await apiGet(`${SVC_API}/web/status`)) as { replicas: { healthy: number; desired: number } };
       return status.replicas.desired === 0 && status.replicas.healthy === 0;
@@ -266,8 +302,8 @@ describe('dashboard journey: from setup to a deleted app, through real Docker an
     await page.getByText('No services in production yet').waitFor();
     const releases = await server.t.ctx.docker.listServices({ labels: { 'berth.service': webServiceId } });
     assert.deepEqual(releases, [], 'the Swarm release is removed with the service');
-    // Its images too (it was stopped, so no container holds one).
-    assert.deepEqual(await server.t.ctx.docker.listServiceImages(webServiceId), [], 'the built images are removed with the service');
+    // Its images too, once Swarm has removed the releases' exited containers.
+    await until('the built images to be removed with the service', async () => (await server.t.ctx.docker.listServiceImages(webServiceId)).length === 0, 30_000);
     await until('the domain to stop answering', async () => (await viaProxy(HOST)).status === 404, 30_000);
   });
 

@@ -1,5 +1,6 @@
 // Services of an environment, their environment variables, and the organisation-wide service list.
 import { and, eq, inArray } from 'drizzle-orm';
+import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import { envKey, envVarsSchema, listEnvVars } from '../../core/services/env-vars.ts';
@@ -16,6 +17,13 @@ import type { Api } from '../server.ts';
 
 export function serviceRoutes(app: Api, ctx: AppContext): void {
   const db = ctx.database.db;
+  const removeImagesOf = async (serviceId: string, log: { warn(o: object, m: string): void }) => {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const result = await ctx.docker.pruneServiceImages({ serviceId, keep: 0 }).catch((err: unknown) => log.warn({ err }, 'images of a deleted service not removed'));
+      if (!result || !result.inUse.length) return;
+      await delay(500);
+    }
+  };
   const tags = ['services'];
   const svcUrl = '/api/orgs/:org/projects/:project/environments/:env/services/:service';
   const find = (orgId: string, p: z.infer<typeof serviceParams>) =>
@@ -107,8 +115,9 @@ export function serviceRoutes(app: Api, ctx: AppContext): void {
       });
       const releases = await ctx.docker.listServices({ labels: { 'berth.service': service.id } }).catch(() => []);
       for (const r of releases) await ctx.docker.removeService(r.name).catch((err: unknown) => req.log.warn({ err, release: r.name }, 'release of a deleted service not removed'));
-      // Its built images go too (an image a container still holds while it stops is left for Docker's own prune).
-      await ctx.docker.pruneServiceImages({ serviceId: service.id, keep: 0 }).catch((err: unknown) => req.log.warn({ err }, 'images of a deleted service not removed'));
+      // Its built images go too, in the background: Swarm removes the releases' exited containers a moment
+      // after the services, and until then the engine refuses to remove an image they reference.
+      void removeImagesOf(service.id, req.log);
       return { ok: true as const };
     },
   });

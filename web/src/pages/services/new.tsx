@@ -8,6 +8,7 @@ import { api, ApiError, csrfToken } from '../../api/client';
 import { invalidate } from '../../lib/data';
 import { Field, FormError, Submit, TextField, useAction } from '../../ui/form';
 import { PageHeader } from '../../ui/layout';
+import { toast } from '../../ui/toast';
 
 type Source = 'git' | 'image' | 'archive';
 
@@ -54,11 +55,17 @@ export default function NewService({ org, project, env }: { org: string; project
       invalidate(`/api/orgs/${org}/projects/${project}/environments/${env}`);
       if (!deployNow) return { service: svc.name, deployment: null };
       const path = { ...base, service: svc.name };
-      const d =
-        source === 'archive' && file
-          ? await uploadArchive(`/api/orgs/${org}/projects/${project}/environments/${env}/services/${svc.name}/archive`, file)
-          : await api.post('/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/deployments', { path });
-      return { service: svc.name, deployment: d.id };
+      try {
+        const d =
+          source === 'archive' && file
+            ? await uploadArchive(`/api/orgs/${org}/projects/${project}/environments/${env}/services/${svc.name}/archive`, file)
+            : await api.post('/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/deployments', { path });
+        return { service: svc.name, deployment: d.id };
+      } catch (err) {
+        // The service exists: open it (a retry here would only say it already exists) and say why nothing deploys.
+        toast.error(err);
+        return { service: svc.name, deployment: null };
+      }
     },
     {
       success: (r) => (r.deployment ? `Service ${r.service} created, deploying` : `Service ${r.service} created`),
