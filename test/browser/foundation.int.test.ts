@@ -79,6 +79,7 @@ describe('dashboard: organisations, projects, environments, API keys, members, s
     await page.locator('summary').filter({ hasText: 'Environments' }).click();
     await page.locator('[data-env="production"]').waitFor();
     await checkA11y(page);
+    await checkFocusOrder(page, ['Environment name', 'Kind', 'Add environment'], { start: 'summary' });
     await page.getByLabel('Environment name').fill('staging');
     await page.getByRole('button', { name: 'Add environment' }).click();
     await toast(page, /Environment staging created/);
@@ -220,8 +221,9 @@ describe('dashboard: organisations, projects, environments, API keys, members, s
   });
 
   it('works at 360 px and in the dark theme', async () => {
-    const { context: narrow, page: small } = await newPage(browser, { baseURL: server.url, viewport: { width: 360, height: 740 } });
-    await signIn(small, 'alice');
+    // Alice's session (login attempts are rate-limited per address: the test does not sign in again).
+    const storageState = await context.storageState();
+    const { context: narrow, page: small } = await newPage(browser, { baseURL: server.url, viewport: { width: 360, height: 740 }, storageState });
     await small.goto('/orgs/acme');
     await small.getByRole('link', { name: 'web' }).waitFor();
     const overflow = await small.evaluate(() => (globalThis as unknown as BrowserGlobals).document.documentElement.scrollWidth - (globalThis as unknown as BrowserGlobals).document.documentElement.clientWidth);
@@ -233,8 +235,7 @@ describe('dashboard: organisations, projects, environments, API keys, members, s
     await screenshot(small, 'members-360px');
     await narrow.close();
 
-    const { context: dark, page: night } = await newPage(browser, { baseURL: server.url, colorScheme: 'dark' });
-    await signIn(night, 'alice');
+    const { context: dark, page: night } = await newPage(browser, { baseURL: server.url, colorScheme: 'dark', storageState });
     await night.goto('/orgs/acme');
     await night.getByRole('link', { name: 'web' }).waitFor();
     const bg = await night.evaluate(() => {

@@ -19,6 +19,8 @@ export interface PageOptions {
   /** Default 1280×800; use { width: 360, height: 740 } for the narrow layout. */
   viewport?: { width: number; height: number };
   colorScheme?: 'light' | 'dark';
+  /** Cookies and storage of another context (`await context.storageState()`): signed in without a login. */
+  storageState?: Awaited<ReturnType<BrowserContext['storageState']>>;
 }
 
 export async function newPage(browser: Browser, opts: PageOptions): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
@@ -27,6 +29,7 @@ export async function newPage(browser: Browser, opts: PageOptions): Promise<{ co
     viewport: opts.viewport ?? { width: 1280, height: 800 },
     colorScheme: opts.colorScheme ?? 'light',
     reducedMotion: 'reduce',
+    ...(opts.storageState ? { storageState: opts.storageState } : {}),
   });
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
