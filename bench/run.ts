@@ -3,9 +3,10 @@
 import { backupBench } from './backup.ts';
 import { deployBench } from './deploy.ts';
 import { foundationBench } from './foundation.ts';
+import { httpsBench } from './https.ts';
 
 const which = process.argv[2] ?? 'all';
-const benches: Record<string, () => Promise<void>> = { foundation: foundationBench, deploy: deployBench, backup: backupBench };
+const benches: Record<string, () => Promise<void>> = { foundation: foundationBench, deploy: deployBench, backup: backupBench, https: httpsBench };
 for (const [name, run] of Object.entries(benches)) {
   if (which !== 'all' && which !== name) continue;
   await run();

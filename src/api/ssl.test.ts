@@ -39,9 +39,9 @@ describe('POST /api/ssl', () => {
   it('stores the contact, queues issuance for every routed host and reports them pending', async () => {
     const res = await owner.post('/api/ssl', { email: 'ops@example.com' });
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    assert.deepEqual(res.body, { acmeEmail: 'ops@example.com', directory: 'https://acme-v02.api.letsencrypt.org/directory', hosts: ['shop.example.com', 'web-shop.apps.example.com'] });
+    assert.deepEqual(res.body, { acmeEmail: 'ops@example.com', directory: 'https://acme-v02.api.letsencrypt.org/directory', hosts: ['apps.example.com', 'shop.example.com', 'web-shop.apps.example.com'] });
     assert.equal((await owner.get('/api/settings')).body.acmeEmail, 'ops@example.com');
-    assert.deepEqual(await jobs(), ['shop.example.com', 'web-shop.apps.example.com']);
+    assert.deepEqual(await jobs(), ['apps.example.com', 'shop.example.com', 'web-shop.apps.example.com']);
     const list = await owner.get(DOMAINS);
     for (const d of list.body) {
       const { nextAttemptAt, ...rest } = d.tls;
@@ -56,7 +56,7 @@ describe('POST /api/ssl', () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.enabled, true);
     assert.equal(res.body.acmeEmail, 'ops@example.com');
-    assert.deepEqual(res.body.certificates.map((c: { host: string }) => c.host), ['shop.example.com', 'web-shop.apps.example.com']);
+    assert.deepEqual(res.body.certificates.map((c: { host: string }) => c.host), ['apps.example.com', 'shop.example.com', 'web-shop.apps.example.com']);
     const bob = await userClient(t.api, owner, 'bob2');
     assert.equal((await bob.get('/api/ssl')).status, 403);
   });

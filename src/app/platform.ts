@@ -12,6 +12,8 @@ import type { Config } from '../config/config.ts';
 import type { ComponentHealth } from '../core/system/health.ts';
 import { validCertificates } from '../core/certificates/certificates.ts';
 import { startChallengeServer } from '../core/certificates/challenge-server.ts';
+import { getInstanceSettings } from '../core/system/settings.ts';
+import { apiTarget, startForwarder, type Forwarder } from './control-plane-forwarder.ts';
 import { plannedHostTls } from '../core/certificates/host-settings.ts';
 import { desiredDomains } from '../core/domains/routing.ts';
 import type { IngressPort } from '../core/deployments/pipeline.ts';
@@ -28,6 +30,9 @@ import { planRoutes, type Upstream } from '../plan/routes.ts';
 
 /** The name Berth's DNS answers with the HTTP-01 listener's address (the docker_gwbridge gateway). */
 export const ACME_CHALLENGE_UPSTREAM = 'acme-challenge.berth';
+
+/** The name Berth's DNS answers with the control plane's relay (the dashboard and API on the base domain). */
+export const CONTROL_PLANE_UPSTREAM = 'control-plane.berth';
 
 export interface PlatformOptions {
   config: Config;
@@ -50,6 +55,8 @@ export class Platform implements IngressPort {
   #starting: Promise<void> | undefined;
   #challengeServer: Server | undefined;
   #acmeUpstream: { upstream: Upstream; ip: string } | undefined;
+  #forwarder: Forwarder | undefined;
+  #controlPlaneUpstream: { upstream: Upstream; ip: string } | undefined;
 
   constructor(private readonly opts: PlatformOptions) {}
 
@@ -98,6 +105,13 @@ export class Platform implements IngressPort {
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'ACME challenge listener not started; certificates cannot be issued');
     }
+    // The dashboard and API on the base domain itself (`berth config set domain <host>`), through the proxy.
+    try {
+      this.#forwarder = await startForwarder(gateway, apiTarget(config));
+      this.#controlPlaneUpstream = { upstream: { name: CONTROL_PLANE_UPSTREAM, port: this.#forwarder.port }, ip: gateway };
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'control-plane relay not started; the base domain does not reach the dashboard');
+    }
     await this.restoreUpstreams();
     for (const p of this.#proxies) await p.ensureProxy();
     await this.reconcileRoutes();
@@ -109,6 +123,8 @@ export class Platform implements IngressPort {
   /** Stops the repair loop. The DNS process keeps answering (see stopDns). */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+    await this.#forwarder?.close();
+    this.#forwarder = undefined;
     const server = this.#challengeServer;
     this.#challengeServer = undefined;
     if (!server) return;
@@ -142,7 +158,11 @@ export class Platform implements IngressPort {
     this.#require();
     const certificates = this.opts.secrets ? await validCertificates(db, this.opts.secrets) : [];
     const acme = this.#acmeUpstream ? { acmeChallengeUpstream: this.#acmeUpstream.upstream } : {};
-    const table = planRoutes({ domains: await desiredDomains(db), certificates, hostTls: await plannedHostTls(db), ...acme });
+    const domains = await desiredDomains(db);
+    const { domain: base } = await getInstanceSettings(db);
+    // The base domain itself serves the control plane, unless a domain of an app takes that host.
+    if (base && this.#controlPlaneUpstream && !domains.some((d) => d.host === base)) domains.push({ host: base, upstream: this.#controlPlaneUpstream.upstream });
+    const table = planRoutes({ domains, certificates, hostTls: await plannedHostTls(db), ...acme });
     await Promise.all(this.#proxies.map((p) => p.applyRoutes(table)));
   }
 
@@ -166,6 +186,7 @@ export class Platform implements IngressPort {
   async restoreUpstreams(): Promise<number> {
     const ingress = this.#require();
     if (this.#acmeUpstream) ingress.publish(this.#acmeUpstream.upstream.name, [this.#acmeUpstream.ip]);
+    if (this.#controlPlaneUpstream) ingress.publish(this.#controlPlaneUpstream.upstream.name, [this.#controlPlaneUpstream.ip]);
     const live = await this.opts.db
       .select({ serviceId: services.id, release: deployments.releaseName })
       .from(services)

@@ -46,7 +46,7 @@ describe('berth ssl, domains tls and certificates against a real server', () => 
     const res = await s.berth(['ssl', 'enable', '--email', 'ops@example.com', '--directory', 'letsencrypt-staging']);
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stdout, /HTTPS enabled: ACME account ops@example\.com at https:\/\/acme-staging-v02\.api\.letsencrypt\.org\/directory\./);
-    assert.match(res.stdout, /Issuing certificates for shop\.example\.com, web-shop\.apps\.example\.com/);
+    assert.match(res.stdout, /Issuing certificates for apps\.example\.com, shop\.example\.com, web-shop\.apps\.example\.com/);
     const bad = await s.berth(['ssl', 'enable', '--email', 'ops@example.com', '--directory', 'http://insecure.example/dir']);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /directory/);

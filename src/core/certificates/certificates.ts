@@ -83,6 +83,17 @@ function coveredByWildcard(wildcards: readonly string[], host: string): boolean 
   return !WILDCARD_NAME.test(host) && wildcards.some((wildcard) => wildcardCovers(wildcard, host));
 }
 
+/**
+ * The hosts the proxy serves, sorted: every routed domain (automatic ones included) and the base domain
+ * itself, where the control plane (dashboard and API) answers through the proxy unless a domain takes it.
+ */
+export async function routedHosts(db: Db): Promise<string[]> {
+  const hosts = new Set((await desiredDomains(db)).filter((d) => d.upstream || d.redirect).map((d) => d.host));
+  const { domain } = await getInstanceSettings(db);
+  if (domain) hosts.add(domain);
+  return [...hosts].sort();
+}
+
 /** Every certificate row with its status (hosts sorted), for `GET /api/ssl`. */
 export async function listCertificates(db: Db): Promise<(TlsStatus & { host: string; hosts: string[] })[]> {
   const rows = await db.select({ host: certificates.host, hosts: certificates.hosts }).from(certificates).orderBy(certificates.host);
@@ -193,7 +204,7 @@ export async function claimDueCertificates(pool: pg.Pool, queue: (host: string, 
  * Returns what changed.
  */
 export async function syncCertificateHosts(db: Db, opts: { httpsEnabled: boolean }): Promise<{ added: string[]; removed: string[] }> {
-  const routed = [...new Set((await desiredDomains(db)).filter((d) => d.upstream || d.redirect).map((d) => d.host))].sort();
+  const routed = await routedHosts(db);
   const removed = await db.execute<{ host: string }>(sql`DELETE FROM certificates WHERE host NOT LIKE '*.%'
     AND NOT (host = ANY(${sql.raw('ARRAY[')}${sql.join(routed.map((h) => sql`${h}`), sql`, `)}${sql.raw(']::text[]')})) RETURNING host`);
   let added: string[] = [];
@@ -273,7 +284,7 @@ export class CertificateIssuer {
     if (WILDCARD_NAME.test(host)) return this.opts.wildcard ? this.opts.wildcard(host, jobCtx) : { host, status: 'skipped', reason: 'a wildcard needs DNS-01 (no wildcard issuer configured)' };
     const [existing] = await db.select({ source: certificates.source }).from(certificates).where(eq(certificates.host, host));
     if (existing?.source === 'custom') return { host, status: 'skipped', reason: `${host} has an uploaded certificate` };
-    const routed = new Set((await desiredDomains(db)).filter((d) => d.upstream || d.redirect).map((d) => d.host));
+    const routed = new Set(await routedHosts(db));
     if (!routed.has(host)) {
       if (HOSTNAME.test(host)) await deleteCertificate(db, host);
       return { host, status: 'skipped', reason: `${host} is not routed any more` };
@@ -297,7 +308,7 @@ export class CertificateIssuer {
       return { host, status: 'failed', error };
     }
     // The domain may have been removed while the CA worked: keep nothing for it then.
-    if (!(await desiredDomains(db)).some((d) => d.host === host)) {
+    if (!(await routedHosts(db)).includes(host)) {
       await deleteCertificate(db, host);
       return { host, status: 'skipped', reason: `${host} was removed while its certificate was issued` };
     }
@@ -359,7 +370,7 @@ export class Certificates {
   /** Stores the ACME contact (enables HTTPS), optionally the directory, and queues issuance for every routed host. */
   async enable(email: string, directory?: InstanceSettings['acmeDirectory']): Promise<{ hosts: string[] }> {
     await updateInstanceSettings(this.deps.db, { acmeEmail: email, ...(directory !== undefined ? { acmeDirectory: directory } : {}) });
-    const hosts = [...new Set((await desiredDomains(this.deps.db)).map((d) => d.host))].sort();
+    const hosts = await routedHosts(this.deps.db);
     for (const host of hosts) await this.enqueue(host);
     return { hosts };
   }
@@ -370,7 +381,7 @@ export class Certificates {
 
   /** A domain was removed: forget its certificate when no other domain routes the host, and re-push routes. */
   async hostRemoved(host: string): Promise<void> {
-    if ((await desiredDomains(this.deps.db)).some((d) => d.host === host)) return;
+    if ((await routedHosts(this.deps.db)).includes(host)) return;
     await deleteHostTlsSettings(this.deps.db, host);
     if (await deleteCertificate(this.deps.db, host)) await this.#reconcile();
   }

@@ -2,7 +2,8 @@
 // Pebble whose HTTP-01 validation connects to the first proxy's HTTP port, Berth's job worker and renewal
 // loop. Proves: domain add → certificate → HTTPS 200 with Pebble's root, HTTP 308; both proxies serve the
 // same certificate; short-lived certificates are renewed (new serial) under continuous HTTPS traffic
-// with no failed request; the automatic base-domain host gets one too; per-host HTTPS off / redirect off /
+// with no failed request (keep-alive clients re-send a request whose idle connection the proxy closed at the
+// config change, as browsers and curl do; counted and printed); the automatic base-domain host gets one too; per-host HTTPS off / redirect off /
 // HSTS reach the proxy; an uploaded certificate is served; an unreachable challenge ends `failed` with a
 // readable reason while HTTP keeps serving; domain removal removes the certificate. Durations are printed.
 import assert from 'node:assert/strict';
@@ -44,7 +45,7 @@ describe('HTTPS end to end (Pebble → Berth → two Caddy instances)', { skip: 
   let worker: Worker;
   let pebble: TestPebble;
   let root: string;
-  const ports = { http: 0, https: 0, http2: 0, https2: 0 };
+  const ports = { http: 0, https: 0, http2: 0, https2: 0, api: 0 };
 
   const httpGet = (hostHeader: string, port = ports.http, path = '/') =>
     new Promise<{ status: number; location?: string; body: string }>((resolve, reject) => {
@@ -66,10 +67,10 @@ describe('HTTPS end to end (Pebble → Berth → two Caddy instances)', { skip: 
       await delay(100);
     }
   }
-  async function waitForHttps(h: string, port = ports.https, timeoutMs = 30_000) {
+  async function waitForHttps(h: string, port = ports.https, timeoutMs = 30_000, path = '/') {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const res = await httpsGet({ port, host: h, ca: root }).catch((err: Error) => err);
+      const res = await httpsGet({ port, host: h, ca: root, path }).catch((err: Error) => err);
       if (!(res instanceof Error) && res.status === 200) return res;
       if (Date.now() > deadline) throw new Error(`${h}: no valid HTTPS answer on ${port}: ${res instanceof Error ? res.message : res.status}`);
       await delay(100);
@@ -89,8 +90,12 @@ describe('HTTPS end to end (Pebble → Berth → two Caddy instances)', { skip: 
         BERTH_ACME_DIRECTORY: pebble.directoryUrl,
         BERTH_ACME_CA_FILE: pebble.tlsCaFile,
         BERTH_CERT_RETRY_SECONDS: '3600',
+        BERTH_HOST: '127.0.0.1',
+        BERTH_PORT: String(ports.api),
       },
     });
+    // The API on loopback: the base domain reaches it through the proxy and the control-plane relay.
+    await t.api.listen({ host: '127.0.0.1', port: ports.api });
     await t.platform.start();
     worker = t.queue.createWorker({ concurrency: 2, leaseSeconds: 10 });
     await worker.start();
@@ -160,6 +165,19 @@ describe('HTTPS end to end (Pebble → Berth → two Caddy instances)', { skip: 
     assert.equal((await waitForHttps(auto)).status, 200);
   });
 
+  it('the base domain itself serves the dashboard and API through the proxy over HTTPS', async () => {
+    const deadline = Date.now() + 60_000;
+    while (!((await c.get('/api/ssl')).body.certificates as { host: string; status: string }[]).some((x) => x.host === base && x.status === 'valid')) {
+      assert.ok(Date.now() < deadline, 'the base domain got a certificate');
+      await delay(200);
+    }
+    const health = await waitForHttps(base, ports.https, 30_000, '/api/health');
+    assert.equal(health.status, 200, health.body);
+    const api = await httpsGet({ port: ports.https, host: base, ca: root, path: '/api/setup' });
+    assert.equal(api.status, 200, api.body);
+    assert.equal((await httpGet(base)).status, 308);
+  });
+
   it('renews short-lived certificates (new serial served) under continuous HTTPS traffic with no failed request', async () => {
     const before = await httpsGet({ port: ports.https, host, ca: root });
     const load = startHttpsLoad({ port: ports.https, host, ca: root, freshWorkers: 2, keepAliveWorkers: 2, pauseMs: 20, maxDurationMs: 120_000 });
@@ -167,7 +185,7 @@ describe('HTTPS end to end (Pebble → Berth → two Caddy instances)', { skip: 
     while (load.report.serials.filter((s) => s !== before.serial).length === 0 && Date.now() < deadline) await delay(250);
     await delay(1000); // traffic continues after the switch
     const report = await load.stop();
-    console.log(`renewal under load: ${report.requests} requests in ${report.durationMs} ms, ${report.ok} ok, ${report.non200} non-200, errors ${JSON.stringify(report.errors)}, serials ${report.serials.length}`);
+    console.log(`renewal under load: ${report.requests} requests in ${report.durationMs} ms, ${report.ok} ok, ${report.non200} non-200, errors ${JSON.stringify(report.errors)}, serials ${report.serials.length}, keep-alive requests re-sent after the proxy closed their idle connection: ${report.staleConnectionRetries}`);
     assert.ok(report.serials.some((s) => s !== before.serial), 'a renewed certificate (new serial) was served');
     assert.deepEqual(report.errors, {});
     assert.equal(report.non200, 0);

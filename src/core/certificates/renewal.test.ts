@@ -59,8 +59,9 @@ describe('certificate renewal scheduling', () => {
     // A wildcard row is never dropped as unrouted (one covering the base domain is tested in wildcard.test.ts).
     await t.db.execute(sql`INSERT INTO certificates (host, hosts, status) VALUES ('*.other.example.com', ARRAY['*.other.example.com'], 'valid')`);
     const sync = await syncCertificateHosts(t.db, { httpsEnabled: true });
-    assert.deepEqual(sync, { added: ['a.example.com', 'b.example.com', 'web-shop.apps.example.com'], removed: ['gone.example.com'] });
-    assert.deepEqual((await hosts()).map((h) => h.host), ['*.other.example.com', 'a.example.com', 'b.example.com', 'web-shop.apps.example.com']);
+    // The base domain itself is the control plane's host (dashboard and API through the proxy).
+    assert.deepEqual(sync, { added: ['a.example.com', 'apps.example.com', 'b.example.com', 'web-shop.apps.example.com'], removed: ['gone.example.com'] });
+    assert.deepEqual((await hosts()).map((h) => h.host), ['*.other.example.com', 'a.example.com', 'apps.example.com', 'b.example.com', 'web-shop.apps.example.com']);
     assert.deepEqual(await syncCertificateHosts(t.db, { httpsEnabled: true }), { added: [], removed: [] }, 'idempotent');
     await updateInstanceSettings(t.db, { domain: null });
   });

@@ -1,0 +1,193 @@
+// HTTPS figures (issue 6): time from adding a domain to the first valid HTTPS answer (a certificate from a
+// dedicated Pebble validating HTTP-01 through Caddy, the app answering with Pebble's root trusted), and, in
+// the same run, TLS handshakes per second through Caddy (a new connection each, with and without a request
+// on it) next to plain HTTP requests per second (keep-alive and new connection each) and HTTPS keep-alive.
+// Needs the test bed (scripts/testbed/up.sh: Docker/Swarm, berth/caddy:2, Pebble). Writes bench/results/https.json.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:tls';
+import pino from 'pino';
+import { composeContext } from '../src/app/compose.ts';
+import { buildApi } from '../src/api/server.ts';
+import { loadConfig } from '../src/config/config.ts';
+import { httpsGet } from '../src/core/certificates/https-probe.test-support.ts';
+import { startPebble } from '../src/core/certificates/pebble.test-support.ts';
+import { ensureSetupToken } from '../src/core/identity/setup.ts';
+import { connectDatabase } from '../src/db/client.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { MemoryBus } from '../src/infra/bus/memory.ts';
+import { SecretBox } from '../src/infra/crypto/secretbox.ts';
+import { DockerGateway } from '../src/infra/docker/index.ts';
+import { EmbeddedPostgres } from '../src/infra/postgres/embedded.ts';
+import { projectNetworkName } from '../src/plan/app-service.ts';
+import { setupOwner } from '../test/support/client.ts';
+import { removeNetworkEventually } from '../test/support/docker-cleanup.ts';
+import { measureRate } from './http-rate.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const SECONDS = 5;
+const CONNECTIONS = 16;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '0.0.0.0', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** `work()` from `connections` loops for `seconds`; completed ones per second. */
+async function rate(connections: number, seconds: number, work: () => Promise<boolean>): Promise<{ done: number; errors: number; perSecond: number }> {
+  const until = performance.now() + seconds * 1000;
+  let done = 0;
+  let errors = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < until) {
+        if (await work().catch(() => false)) done++;
+        else errors++;
+      }
+    }),
+  );
+  return { done, errors, perSecond: Math.round(done / ((performance.now() - started) / 1000)) };
+}
+
+/** A full TLS handshake on a new connection (SNI `host`, chain verified against `ca`), then close. */
+function handshake(port: number, host: string, ca: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, servername: host, ca }, () => {
+      socket.end();
+      resolve(socket.authorized);
+    });
+    socket.on('error', reject);
+  });
+}
+
+function plainGet(port: number, host: string, agent: HttpAgent | false): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path: '/', agent, headers: { host } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export async function httpsBench(): Promise<void> {
+  // The test bed's machine-wide Pebble files (scripts/testbed/pebble.sh), unless testbed.env is sourced.
+  process.env.TEST_PEBBLE_TLS_CA ??= '/var/lib/berth-testbed/pebble/ca.pem';
+  process.env.TEST_PEBBLE_CERT ??= '/var/lib/berth-testbed/pebble/cert.pem';
+  process.env.TEST_PEBBLE_KEY ??= '/var/lib/berth-testbed/pebble/key.pem';
+  process.env.TEST_PEBBLE_DNS ??= '127.0.0.1:8053';
+  const run = randomBytes(3).toString('hex');
+  const dir = mkdtempSync(join(tmpdir(), 'berth-bench-https-'));
+  chmodSync(dir, 0o711); // the embedded PostgreSQL's system user must traverse it
+  const pg = new EmbeddedPostgres({ dataDir: join(dir, 'pg'), port: 5900 + Math.floor(Math.random() * 100) });
+  const database = connectDatabase(await pg.start());
+  await migrate(database.pool);
+  const httpPort = await freePort();
+  const httpsPort = await freePort();
+  const pebble = await startPebble({ httpPort, portRange: [29000, 29500] });
+  const config = loadConfig({
+    BERTH_DATA_DIR: join(dir, 'data'),
+    BERTH_LOG_LEVEL: 'silent',
+    BERTH_DNS_PORT: '0',
+    BERTH_PROXY_SERVICE: `bench-${run}-tls`,
+    BERTH_PROXY_HTTP_PORT: String(httpPort),
+    BERTH_PROXY_HTTPS_PORT: String(httpsPort),
+    BERTH_PROXY_IMAGE: process.env.BERTH_PROXY_IMAGE ?? 'berth/caddy:2',
+    BERTH_ACME_DIRECTORY: pebble.directoryUrl,
+    BERTH_ACME_CA_FILE: pebble.tlsCaFile,
+  });
+  mkdirSync(config.BERTH_DATA_DIR, { recursive: true, mode: 0o700 });
+  const docker = new DockerGateway({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
+  const bus = new MemoryBus();
+  const { ctx, queue, platform } = composeContext({ config, database, bus, secrets: new SecretBox(randomBytes(32)), docker, log: pino({ level: 'silent' }), proxyLabels: { 'berth.test': 'true' } });
+  const setup = await ensureSetupToken(database.db, config.BERTH_DATA_DIR);
+  const api = await buildApi(ctx);
+  await platform.start();
+  const worker = queue.createWorker({ concurrency: 2 });
+  await worker.start();
+  let serviceId = '';
+  try {
+    const root = await pebble.issuingRoot();
+    const c = await setupOwner(api, setup!.token);
+    await c.post('/api/orgs/acme/projects', { name: 'bench' });
+    const SVC = '/api/orgs/acme/projects/bench/environments/production/services/web';
+    serviceId = (await c.post('/api/orgs/acme/projects/bench/environments/production/services', { name: 'web', kind: 'app', spec: { source: { type: 'image', image: 'berth/test-http:latest' }, port: 8080 } })).body.id;
+    await c.post(`${SVC}/domains`, { host: `warm-${run}.example.test` }); // routed before its first deploy
+    const started = await c.post(`${SVC}/deployments`);
+    for (let d = started.body; d.status !== 'succeeded'; d = (await c.get(`${SVC}/deployments/${started.body.id}`)).body) {
+      if (d.status === 'failed' || d.status === 'cancelled') throw new Error(`deployment ${d.status}: ${d.reason}`);
+      await sleep(200);
+    }
+    await c.post('/api/ssl', { email: 'bench@example.com' });
+    // Plain HTTP is measured on a host whose HTTP is not redirected to HTTPS.
+    const plainHost = `warm-${run}.example.test`;
+    await c.patch(`${SVC}/domains/${plainHost}/tls`, { redirectHttp: false });
+
+    // Domain add → first valid HTTPS answer, a few times.
+    const firstHttps: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const host = `d${i}-${run}.example.test`;
+      const t0 = performance.now();
+      const added = await c.post(`${SVC}/domains`, { host });
+      if (added.status !== 201) throw new Error(`domain add: ${JSON.stringify(added.body)}`);
+      for (;;) {
+        const res = await httpsGet({ port: httpsPort, host, ca: root }).catch(() => undefined);
+        if (res?.status === 200) break;
+        if (performance.now() - t0 > 60_000) throw new Error(`${host}: no HTTPS answer within 60 s`);
+        await sleep(20);
+      }
+      firstHttps.push(Math.round(performance.now() - t0));
+    }
+    const host = `d0-${run}.example.test`;
+
+    // Same run: TLS handshakes per second vs plain HTTP requests per second through Caddy.
+    const httpKeepAlive = await measureRate({ port: httpPort, host: plainHost, connections: CONNECTIONS, seconds: SECONDS });
+    const httpNewConnection = await rate(CONNECTIONS, SECONDS, () => plainGet(httpPort, plainHost, false));
+    const tlsHandshakes = await rate(CONNECTIONS, SECONDS, () => handshake(httpsPort, host, root));
+    const httpsNewConnection = await rate(CONNECTIONS, SECONDS, async () => (await httpsGet({ port: httpsPort, host, ca: root })).status === 200);
+    const keepAlive = new HttpsAgent({ keepAlive: true, maxSockets: CONNECTIONS, ca: root });
+    const httpsKeepAlive = await rate(CONNECTIONS, SECONDS, async () => (await httpsGet({ port: httpsPort, host, ca: root, agent: keepAlive })).status === 200);
+    keepAlive.destroy();
+    const sorted = [...firstHttps].sort((a, b) => a - b);
+    const result = {
+      at: new Date().toISOString(),
+      domainAddToFirstHttpsMs: { runs: firstHttps, median: sorted[Math.floor(sorted.length / 2)], note: 'POST …/domains → first 200 over HTTPS with Pebble\'s root (issuance through the job queue, HTTP-01 via Caddy, route push)' },
+      throughCaddy: {
+        connections: CONNECTIONS,
+        seconds: SECONDS,
+        tlsHandshakesPerSecond: tlsHandshakes,
+        httpsRequestsNewConnectionPerSecond: httpsNewConnection,
+        httpsRequestsKeepAlivePerSecond: httpsKeepAlive,
+        httpRequestsKeepAlivePerSecond: httpKeepAlive,
+        httpRequestsNewConnectionPerSecond: httpNewConnection,
+        note: 'ECDSA P-256 certificates; full handshakes (no session resumption); loopback, 2 cores shared by client, Caddy and the app',
+      },
+    };
+    writeFileSync('bench/results/https.json', JSON.stringify(result, null, 2) + '\n');
+    console.log(JSON.stringify(result, null, 2));
+  } finally {
+    await worker.stop({ graceMs: 1000 });
+    await ctx.certificates.stop();
+    for (const s of await docker.listServices({ labels: { 'berth.service': serviceId } }).catch(() => [])) await docker.removeService(s.name);
+    await docker.removeService(config.BERTH_PROXY_SERVICE).catch(() => undefined);
+    for (const { id } of (await database.pool.query<{ id: string }>('SELECT id FROM projects')).rows) await removeNetworkEventually(docker, projectNetworkName(id)).catch(() => undefined);
+    await platform.stopDns();
+    await api.close();
+    await bus.close();
+    await database.close();
+    await pg.stop();
+    await pebble.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
