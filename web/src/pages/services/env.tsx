@@ -8,6 +8,7 @@ import { invalidate, useGet } from '../../lib/data';
 import { FormError, useAction } from '../../ui/form';
 import { LoadError, Loading } from '../../ui/layout';
 import { toast } from '../../ui/toast';
+import { diffEnv, parseDotEnv } from './dotenv';
 import { pathOf, serviceUrl, useDeploy, type ServiceProps } from './service';
 
 interface Row {
@@ -19,50 +20,6 @@ interface Row {
 }
 
 let nextId = 1;
-
-/** KEY=value lines; `export`, comments, blank lines and surrounding quotes handled like dotenv. */
-export function parseDotEnv(text: string): { key: string; value: string }[] {
-  const out: { key: string; value: string }[] = [];
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    const m = /^(?:export\s+)?([^=\s]+)\s*=\s*(.*)$/.exec(line);
-    if (!m) continue;
-    let value = m[2]!;
-    const quote = value[0];
-    if ((quote === '"' || quote === "'") && value.endsWith(quote) && value.length >= 2) {
-      value = value.slice(1, -1);
-      if (quote === '"') value = value.replace(/\\n/g, '\n').replace(/\\"/g, '"');
-    } else {
-      value = value.replace(/\s+#.*$/, '');
-    }
-    out.push({ key: m[1]!, value });
-  }
-  return out;
-}
-
-interface Change {
-  key: string;
-  kind: 'added' | 'removed' | 'changed';
-  detail: string;
-}
-
-function diff(before: { key: string; value: string | null; secret: boolean }[], after: Row[]): Change[] {
-  const old = new Map(before.map((v) => [v.key, v]));
-  const changes: Change[] = [];
-  const seen = new Set<string>();
-  for (const r of after) {
-    if (!r.key) continue;
-    seen.add(r.key);
-    const o = old.get(r.key);
-    const shown = (secret: boolean, v: string | null) => (secret ? 'hidden value' : JSON.stringify(v ?? ''));
-    if (!o) changes.push({ key: r.key, kind: 'added', detail: `${r.secret ? 'secret, ' : ''}${shown(r.secret, r.value)}` });
-    else if (o.secret !== r.secret) changes.push({ key: r.key, kind: 'changed', detail: r.secret ? 'now secret' : 'no longer secret' });
-    else if (r.value !== null && r.value !== o.value) changes.push({ key: r.key, kind: 'changed', detail: r.secret ? 'new secret value' : `${shown(false, o.value)} → ${shown(false, r.value)}` });
-  }
-  for (const o of before) if (!seen.has(o.key)) changes.push({ key: o.key, kind: 'removed', detail: '' });
-  return changes;
-}
 
 export default function EnvVars(p: ServiceProps) {
   const vars = useGet('/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/env', { path: pathOf(p) });
@@ -82,7 +39,7 @@ export default function EnvVars(p: ServiceProps) {
     }
   }, [vars.data, rows]);
 
-  const changes = useMemo(() => (rows ? diff(known, rows) : []), [known, rows]);
+  const changes = useMemo(() => (rows ? diffEnv(known, rows) : []), [known, rows]);
   const save = useAction(
     () =>
       api.put('/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/env', {
