@@ -30,6 +30,7 @@ describe('database service planner', () => {
           externalPort: 15000 + ENGINE_IDS.indexOf(id),
           stopGracePeriodSeconds: 30,
           running: true,
+          nodeId: 'x8k2m4n6p8q0r2s4t6v8w0y2z',
         }),
       );
     });

@@ -39,6 +39,11 @@ export interface DatabaseReleaseInput {
   stopGracePeriodSeconds: number;
   /** False = stopped: the service stays (volume, spec) with zero replicas. */
   running: boolean;
+  /**
+   * The Swarm node holding the database's volume: a local volume does not follow a task to another
+   * node, so the database is pinned where its data is.
+   */
+  nodeId?: string | undefined;
 }
 
 export function planDatabaseService(input: DatabaseReleaseInput): ServiceSpec {
@@ -90,7 +95,7 @@ export function planDatabaseService(input: DatabaseReleaseInput): ServiceSpec {
         Reservations: {},
       },
       RestartPolicy: { Condition: 'any', Delay: 5 * NS, MaxAttempts: 0 },
-      Placement: { Constraints: [] },
+      Placement: { Constraints: input.nodeId ? [`node.id==${input.nodeId}`] : [] },
       // The project network only: apps of the project reach it by its name; nothing else can.
       Networks: [{ Target: projectNetworkName(service.projectId), Aliases: [service.name] }],
     },

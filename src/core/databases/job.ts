@@ -155,6 +155,7 @@ export class DatabaseRuntime {
       externalPort: h.spec.externalPort ?? undefined,
       stopGracePeriodSeconds: h.spec.stopGracePeriodSeconds,
       running,
+      nodeId: await this.volumeNode(h),
     });
     const since = Date.now() - 1000;
     const result = await this.deps.docker.ensureService(spec);
@@ -247,6 +248,19 @@ export class DatabaseRuntime {
       if (Date.now() > deadline) throw new Error(`${name} did not stop`);
       await delay(250);
     }
+  }
+
+  /**
+   * Where the volume lives: the node the existing service is pinned to, or — at creation — the node
+   * Berth's engine is (a manager; the volume is created there on first start).
+   */
+  private async volumeNode(h: DatabaseHandle): Promise<string | undefined> {
+    const [existing] = await this.deps.docker.listServices({ labels: { 'berth.service': h.serviceId } });
+    const constraints = existing?.spec.TaskTemplate && 'Placement' in existing.spec.TaskTemplate ? (existing.spec.TaskTemplate.Placement?.Constraints ?? []) : [];
+    const pinned = constraints.find((c) => c.startsWith('node.id=='));
+    if (pinned) return pinned.slice('node.id=='.length);
+    if (existing) return undefined;
+    return (await this.deps.docker.info()).swarm.nodeId || undefined;
   }
 
   private async setStatus(serviceId: string, status: DatabaseStatus, lastError: string | null): Promise<void> {

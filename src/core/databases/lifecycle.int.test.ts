@@ -97,6 +97,10 @@ describe('database lifecycle: external port, limits, version changes (refused ac
     assert.equal(opened.status, 202, JSON.stringify(opened.body));
     assert.ok(opened.body.warnings.some((w: string) => w.includes('host mode')));
     await waitForStatus('running');
+    // Pinned to the node holding its volume (a local volume does not follow a task elsewhere).
+    const [svc] = await t.ctx.docker.listServices({ labels: { 'berth.service': id } });
+    const placement = svc?.spec.TaskTemplate && 'Placement' in svc.spec.TaskTemplate ? svc.spec.TaskTemplate.Placement?.Constraints : undefined;
+    assert.deepEqual(placement, [`node.id==${(await t.ctx.docker.info()).swarm.nodeId}`]);
     // The memory limit reached the container's cgroup (v1 here; v2 elsewhere).
     const h = await t.ctx.databaseRuntime.open(id);
     const containers = new ContainerGateway({ socketPath: t.ctx.config.BERTH_DOCKER_SOCKET });
