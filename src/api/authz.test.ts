@@ -19,6 +19,7 @@ const PARAMS: Record<string, string> = {
   user: 'mia',
   key: 'SECRET_TOKEN',
   id: '00000000-0000-4000-8000-000000000000',
+  host: 'api.example.com',
 };
 const fill = (url: string) => url.replace(/:([a-z]+)/g, (_, p: string) => PARAMS[p] ?? `unknown-${p}`);
 
@@ -58,6 +59,8 @@ describe('authorization matrix', () => {
     });
     assert.equal(svc.status, 201, JSON.stringify(svc.body));
     assert.equal((await owner.post('/api/orgs/acme/projects/web/environments/production/databases', { name: 'maindb', engine: 'postgres' })).status, 202);
+    // A domain of api (as the API writes it; domain changes need the ingress): the per-host HTTPS routes.
+    await t.db.pool.query("INSERT INTO domains (org_id, service_id, host, path_prefix, port) SELECT p.org_id, s.id, 'api.example.com', '/', 80 FROM services s JOIN environments e ON e.id = s.environment_id JOIN projects p ON p.id = e.project_id WHERE s.name = 'api'");
     orgRoutes = t.api.berthRoutes.filter((r) => r.access.kind === 'org');
     assert.ok(orgRoutes.length >= 20, `expected the org routes, got ${orgRoutes.length}`);
   });
