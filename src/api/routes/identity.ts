@@ -115,7 +115,8 @@ export function identityRoutes(app: Api, ctx: AppContext): void {
     config: { access: access.instanceAdmin, audit: 'settings.update' },
     schema: { summary: 'Change instance settings (e.g. the base domain)', tags: ['settings'], body: instanceSettingsSchema.partial(), response: { 200: instanceSettingsOut } },
     handler: async (req) => {
-      const updated = await updateInstanceSettings(db, req.body);
+      // A new base domain gets its wildcard certificate when HTTPS and a DNS provider covering it are set up.
+      const updated = await updateInstanceSettings(db, req.body, { enqueueCertificate: (host) => ctx.certificates.enqueue(host) });
       if ('domain' in req.body) {
         // The automatic hosts (and the control plane's own host) follow the base domain.
         await ctx.ingress.reconcileRoutes().catch((err: unknown) => req.log.warn({ err: (err as Error).message }, 'routes not re-pushed after the base domain changed'));

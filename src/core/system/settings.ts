@@ -1,8 +1,12 @@
-// Instance-wide settings stored in the `settings` table (one JSON value per key).
-import { inArray } from 'drizzle-orm';
+// Instance-wide settings stored in the `settings` table (one JSON value per key). A change of the base
+// domain drops the old base's wildcard certificate and, with HTTPS enabled and an installation DNS
+// provider covering the new base, queues the new one.
+import { eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
-import { settings } from '../../db/schema/index.ts';
+import { certificates, settings } from '../../db/schema/index.ts';
+import { inZone } from '../../infra/dns01/provider.ts';
+import { listDnsProviders } from '../dns-providers/dns-providers.ts';
 
 /** A DNS name: labels of the DNS-label pattern joined by dots, at most 253 characters. */
 export const hostname = z
@@ -35,7 +39,14 @@ export async function getInstanceSettings(db: Db): Promise<InstanceSettings> {
   };
 }
 
-export async function updateInstanceSettings(db: Db, patch: Partial<InstanceSettings>): Promise<InstanceSettings> {
+/** What a settings change may set off besides the rows (PATCH /api/settings wires Certificates.enqueue). */
+export interface SettingsEffects {
+  /** Queues issuance of a certificate when HTTPS is enabled; whether it did. */
+  enqueueCertificate(host: string): Promise<boolean>;
+}
+
+export async function updateInstanceSettings(db: Db, patch: Partial<InstanceSettings>, effects?: SettingsEffects): Promise<InstanceSettings> {
+  const previousBase = 'domain' in patch ? (await getInstanceSettings(db)).domain : undefined;
   await db.transaction(async (tx) => {
     for (const key of KEYS) {
       if (!(key in patch)) continue;
@@ -46,6 +57,14 @@ export async function updateInstanceSettings(db: Db, patch: Partial<InstanceSett
         await tx.insert(settings).values({ key, value }).onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: new Date() } });
       }
     }
+    // The automatic hosts moved with the base: the old base's wildcard serves nothing any more.
+    if (previousBase && patch.domain !== previousBase) await tx.delete(certificates).where(eq(certificates.host, `*.${previousBase}`));
   });
-  return getInstanceSettings(db);
+  const updated = await getInstanceSettings(db);
+  // Queued before the renewal loop's next pass, which then leaves the hosts the wildcard covers to it.
+  if (effects && 'domain' in patch && updated.domain && updated.domain !== previousBase && updated.acmeEmail) {
+    const base = updated.domain;
+    if ((await listDnsProviders(db, null)).some((p) => inZone(base, p.zone))) await effects.enqueueCertificate(`*.${base}`);
+  }
+  return updated;
 }
