@@ -33,7 +33,8 @@ export default defineConfig({
   plugins: [react(), precompress()],
   build: {
     outDir: 'dist',
-    emptyOutDir: true,
+    // The browser-test harness keeps earlier hashed files (a server started before a rebuild still finds them).
+    emptyOutDir: process.env.BERTH_WEB_KEEP_ASSETS !== '1',
     assetsDir: 'assets',
     target: 'es2022',
     sourcemap: false,

@@ -186,12 +186,27 @@ describe('dashboard: organisations, projects, environments, API keys, members, s
     assert.deepEqual(members.map((m: { name: string; role: string }) => `${m.name}:${m.role}`).sort(), ['alice:owner', 'carol:member']);
   });
 
-  it('server status shows the components, the Swarm node and the queue', async () => {
+  it('server status shows the components, the Swarm node and the queue with positions', async () => {
+    // No worker runs in this test: a running job and two queued ones stay put.
+    await server.t.ctx.database.pool.query(
+      `INSERT INTO jobs (type, org_id, state, timeout_seconds, run_at, started_at, locked_by, lease_expires_at)
+       SELECT t.type, o.id, t.state, 60, now() + t.delay, t.started, t.locked, t.lease FROM organizations o,
+         (VALUES ('deploy', 'running', interval '-2 minutes', now(), 'worker-1', now() + interval '1 minute'),
+                 ('backup', 'queued', interval '-1 minute', NULL::timestamptz, NULL, NULL::timestamptz),
+                 ('deploy', 'queued', interval '-30 seconds', NULL, NULL, NULL)) AS t(type, state, delay, started, locked, lease)
+       WHERE o.name = 'acme'`,
+    );
     await page.getByRole('link', { name: 'Server' }).click();
     await page.waitForURL('**/status');
     await page.getByRole('heading', { name: 'Swarm nodes' }).waitFor();
     await page.getByText('leader').waitFor();
     await page.locator('[data-component="database"]').getByText(/PostgreSQL/).waitFor();
+    await page.getByText('1 running, 2 queued').waitFor();
+    const rows = await page.locator('section[aria-labelledby="queue"] tbody tr').allInnerTexts();
+    assert.equal(rows.length, 3);
+    assert.match(rows[0]!, /^—\s+deploy .*acme.*running on worker-1/s);
+    assert.match(rows[1]!, /^1\s+backup .*acme.*queued/s);
+    assert.match(rows[2]!, /^2\s+deploy .*acme.*queued/s);
     await checkA11y(page);
     await screenshot(page, 'server-status');
     assert.deepEqual(errors, [], 'no errors in the page');

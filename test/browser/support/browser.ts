@@ -44,12 +44,15 @@ export async function newPage(browser: Browser, opts: PageOptions): Promise<{ co
   return { context, page, errors };
 }
 
-/** Full-page PNG in test/browser/screenshots/<name>.png (gitignored; listed in the README). */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/**
+ * Full-page PNG in test/browser/screenshots/<name>.png (gitignored; listed in the README). Toasts are
+ * left out (they would cover the page) unless `toasts` is set.
+ */
+export async function screenshot(page: Page, name: string, opts: { toasts?: boolean } = {}): Promise<string> {
   mkdirSync(SCREENSHOTS_DIR, { recursive: true });
   const file = join(SCREENSHOTS_DIR, `${name}.png`);
   // From the top, so the sticky header sits where it belongs in a full-page capture.
   await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
-  await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
+  await page.screenshot({ path: file, fullPage: true, animations: 'disabled', ...(opts.toasts ? {} : { style: '.toasts { display: none !important; }' }) });
   return file;
 }

@@ -2,7 +2,7 @@
 // real PostgreSQL, real Docker gateway, wired like `berth server`) listening on 127.0.0.1:0, serving the
 // built dashboard from web/dist. The dashboard is (re)built first when web/ changed since the last build.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testApp, type TestApp } from '../../support/app.ts';
@@ -19,15 +19,44 @@ function newestMtime(path: string): number {
   return newest;
 }
 
-/** Builds web/dist unless it is newer than every source under web/ (argv only, no shell). */
-export function ensureDashboardBuilt(): void {
+function isStale(): boolean {
   const index = join(WEB, 'dist', 'index.html');
   const sources = Math.max(newestMtime(join(WEB, 'src')), newestMtime(join(WEB, 'index.html')), newestMtime(join(WEB, 'vite.config.ts')));
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(WEB, 'vite.config.ts'), '--logLevel', 'warn'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  return !existsSync(index) || statSync(index).mtimeMs < sources;
+}
+
+/**
+ * Builds web/dist unless it is newer than every source under web/ (argv only, no shell). Test files
+ * running at the same time build one after the other (a lock directory), and the build keeps the old
+ * hashed assets (BERTH_WEB_KEEP_ASSETS=1) so a server started earlier still finds the files its
+ * index.html names.
+ */
+export function ensureDashboardBuilt(): void {
+  if (!isStale()) return;
+  const lock = join(ROOT, '.cache', 'web-build.lock');
+  mkdirSync(join(ROOT, '.cache'), { recursive: true });
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock older than 3 minutes belongs to a build that died.
+      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 180_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`another dashboard build holds ${lock}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    if (!isStale()) return;
+    execFileSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(WEB, 'vite.config.ts'), '--logLevel', 'warn'],
+      { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, BERTH_WEB_KEEP_ASSETS: '1' } },
+    );
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 export interface DashboardServer {
