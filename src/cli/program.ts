@@ -7,6 +7,7 @@ import { registerAuthCommands } from './commands/auth.ts';
 import { registerBackupCommands } from './commands/backups.ts';
 import { registerDatabaseCommands } from './commands/databases.ts';
 import { registerDeployCommands } from './commands/deploys.ts';
+import { registerDnsProviderCommands } from './commands/dns-providers.ts';
 import { registerDomainCommands } from './commands/domains.ts';
 import { registerLogCommands } from './commands/logs.ts';
 import { registerProjectCommands } from './commands/projects.ts';
@@ -53,6 +54,7 @@ export function buildProgram(io: CliIo, state: RunState): Command {
   registerDomainCommands(program, act);
   registerSettingsCommands(program, act);
   registerSslCommands(program, act);
+  registerDnsProviderCommands(program, act);
   registerUserCommands(program, act);
 
   program

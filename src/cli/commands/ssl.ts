@@ -1,11 +1,11 @@
-// berth ssl enable / status, berth domains tls, berth certificates upload / remove: HTTPS from the terminal.
+// berth ssl enable / status / wildcard, berth domains tls, berth certificates upload / remove: HTTPS from the terminal.
 // Certificate files are read here and sent in the request body; a private key never appears in output.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Act } from '../action.ts';
 import { path, type ServiceScope } from '../api-client.ts';
 import type { CliContext, ServiceOptions } from '../context.ts';
-import { CliError } from '../errors.ts';
+import { ApiError, CliError } from '../errors.ts';
 import { clean, shortDate, table } from '../output.ts';
 import { integer } from '../service-input.ts';
 import { serviceScopeOptions } from '../service-flags.ts';
@@ -68,7 +68,48 @@ async function status(ctx: CliContext): Promise<void> {
     s.certificates.length
       ? table(['host', 'certificate', 'next attempt'], s.certificates.map((c) => [c.host, tlsCell(c), c.source === 'acme' ? shortDate(c.nextAttemptAt) : 'never (uploaded)']))
       : 'No certificates yet.',
+    ...wildcardLines(s.certificates),
   ]);
+}
+
+/** The base domain's wildcard (a `*.` row, issued over DNS-01): what it covers and its state, in words. */
+function wildcardLines(certificates: SslState['certificates']): string[] {
+  return certificates
+    .filter((c) => c.host.startsWith('*.'))
+    .map((c) => `Wildcard ${clean(c.host)} (DNS-01): ${tlsCell(c)}; covers ${clean(c.host.slice(2))} and every automatic <service>-<project>.${clean(c.host.slice(2))} host.`)
+    .map((line, i) => (i === 0 ? `\n${line}` : line));
+}
+
+interface WildcardQueued {
+  host: string;
+  hosts: string[];
+  dnsProvider: string;
+  queued: boolean;
+}
+
+/** What to run when a prerequisite of the wildcard is missing (the API names it as the issue's path). */
+const WILDCARD_HINTS: Record<string, string> = {
+  domain: 'set one with `berth config set domain <base>`',
+  acmeEmail: 'enable it with `berth ssl enable --email <address>`',
+  dnsProvider: 'add one with `berth dns-providers add <name> --type rfc2136|cloudflare|route53 --zone <zone>`',
+};
+
+async function wildcard(ctx: CliContext): Promise<void> {
+  let res: WildcardQueued;
+  try {
+    res = await ctx.client().request<WildcardQueued>('POST', '/api/ssl/wildcard');
+  } catch (err) {
+    const issue = err instanceof ApiError && err.status === 400 ? err.issues[0] : undefined;
+    const hint = issue && WILDCARD_HINTS[issue.path];
+    if (!issue || !hint) throw err;
+    // The API's words end by pointing at its routes ("…: PATCH /api/settings { domain } first"): say what to run instead.
+    throw new CliError(`${issue.message.split(':')[0]}: ${hint}`, undefined, { cause: err, code: 'invalid' });
+  }
+  ctx.out.result(res, (r) =>
+    r.queued
+      ? `Issuing ${r.hosts.map(clean).join(' and ')} over DNS-01 through the DNS provider ${clean(r.dnsProvider)}; follow with \`berth ssl status\`. Renewed like every certificate; a new base domain a DNS provider covers gets its own at once.`
+      : `Not queued: ${clean(r.host)} has an uploaded certificate.`,
+  );
 }
 
 const onOff = (flag: string) => (value: string): boolean => {
@@ -140,6 +181,11 @@ export function registerSslCommands(program: Command, act: Act): void {
     .command('status')
     .description('Every certificate: valid until when, renewing, pending or failed with the reason; when Berth tries next')
     .action(act(status));
+  ssl
+    .command('wildcard')
+    .description('Issue the base domain\'s wildcard certificate (*.<base> and <base>) over DNS-01 through the installation DNS provider covering it')
+    .addHelpText('after', '\nNeeds a base domain (berth config set domain), HTTPS enabled (berth ssl enable) and a DNS provider (berth dns-providers add).\nEvery automatic <service>-<project>.<base> host is then served with it: no HTTP-01 per host.\n\nExample:\n  berth ssl wildcard')
+    .action(act(wildcard));
 
   const certificates = program.command('certificates').alias('certs').description('Uploaded certificates (instead of ACME) for a host of a service');
   serviceScopeOptions(
