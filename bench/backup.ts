@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { backupsModule, type DatabaseSubject } from '../src/core/backups/index.ts';
@@ -25,18 +25,24 @@ import { testBucket } from '../test/support/s3.ts';
 const MiB = 1024 * 1024;
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-/** Samples this process's RSS every `ms` until stopped; returns the peak. */
-function rssSampler(ms = 100): { stop(): { peakMiB: number; samples: number } } {
-  let peak = process.memoryUsage.rss();
-  let samples = 0;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-    samples++;
-  }, ms);
+interface RssPhase {
+  peakMiB: number;
+  samples: number;
+  /** Peak RSS in each quarter of the phase: flat when streaming, rising when something accumulates. */
+  quarterPeaksMiB: number[];
+}
+
+/** Samples this process's RSS every `ms` until stopped. */
+function rssSampler(ms = 100): { stop(): RssPhase } {
+  const series: number[] = [process.memoryUsage.rss()];
+  const timer = setInterval(() => series.push(process.memoryUsage.rss()), ms);
   return {
     stop() {
       clearInterval(timer);
-      return { peakMiB: round(Math.max(peak, process.memoryUsage.rss()) / MiB), samples };
+      series.push(process.memoryUsage.rss());
+      const q = Math.ceil(series.length / 4);
+      const quarterPeaksMiB = [0, 1, 2, 3].map((i) => round(Math.max(...series.slice(i * q, (i + 1) * q), 0) / MiB));
+      return { peakMiB: round(Math.max(...series) / MiB), samples: series.length, quarterPeaksMiB };
     },
   };
 }
@@ -63,7 +69,8 @@ async function baselineDump(db: DatabaseSubject, file: string): Promise<number> 
 }
 
 export async function backupBench(): Promise<void> {
-  const rows = Number(process.env.BENCH_BACKUP_ROWS ?? 4_000_000);
+  const rows = Number(process.env.BENCH_BACKUP_ROWS ?? 5_000_000);
+  const loadAtStart = round(loadavg()[0]!, 2);
   const run = randomBytes(3).toString('hex');
   const dir = mkdtempSync(join(tmpdir(), 'berth-bench-backup-'));
   chmodSync(dir, 0o711);
@@ -123,10 +130,12 @@ export async function backupBench(): Promise<void> {
     const sampler = rssSampler();
     const t0 = performance.now();
     let phase = sampler;
-    let uploadPeak: { peakMiB: number; samples: number } | undefined;
+    let uploadPeak: RssPhase | undefined;
+    let dumpStartedAt = 0;
     const result = await mod.runner.run(queued.id, {
       signal: new AbortController().signal,
       log: async (line) => {
+        if (line.startsWith('dumping')) dumpStartedAt = performance.now();
         if (line.startsWith('uploaded')) {
           uploadPeak = phase.stop();
           phase = rssSampler();
@@ -145,8 +154,9 @@ export async function backupBench(): Promise<void> {
       databaseMiB: round(databaseBytes / MiB),
       baseline: { what: 'docker exec pg_dump | gzip -6 > local file', seconds: round(baselineSeconds, 2), gzMiB: round(baselineBytes / MiB), MiBps: round(databaseBytes / MiB / baselineSeconds) },
       berth: {
-        what: 'Berth: Engine API exec pg_dump → zlib gzip 6 → multipart upload (8 MiB parts, 2 in flight) to s3rver through the AWS SDK; SHA-256 on the way',
+        what: 'Berth: Engine API exec pg_dump → zlib gzip 6 → multipart upload (8 MiB parts, 2 in flight) to s3rver through the AWS SDK, SHA-256 on the way',
         seconds: round(berthSeconds, 2),
+        dumpAndUploadSeconds: round(((uploadedAt || performance.now()) - dumpStartedAt) / 1000, 2),
         objectMiB: round((row.sizeBytes ?? 0) / MiB),
         MiBps: round(databaseBytes / MiB / berthSeconds),
       },
@@ -157,10 +167,12 @@ export async function backupBench(): Promise<void> {
         what: 'RSS of the process running the backup job, sampled every 100 ms',
         beforeMiB: rssBeforeMiB,
         peakDuringDumpAndUploadMiB: uploadPeak?.peakMiB ?? null,
+        dumpAndUploadQuarterPeaksMiB: uploadPeak?.quarterPeaksMiB ?? null,
         peakDuringVerificationMiB: verifyPeak.peakMiB,
         growthDuringUploadMiB: uploadPeak ? round(uploadPeak.peakMiB - rssBeforeMiB) : null,
         samples: (uploadPeak?.samples ?? 0) + verifyPeak.samples,
       },
+      machine: { cpus: cpus().length, loadAverage1m: { atStart: loadAtStart, atEnd: round(loadavg()[0]!, 2) }, note: 'the machine is shared with other work: the ratio compares runs under the same load' },
       measuredAt: new Date().toISOString(),
     };
     mkdirSync(new URL('./results/', import.meta.url), { recursive: true });

@@ -22,8 +22,8 @@ const project = `bk-${run}`;
 const ENV = `/api/orgs/acme/projects/${project}/environments/production`;
 const DEST = '/api/orgs/acme/backup-destinations';
 const images = { ...(JSON.parse(process.env.BERTH_TEST_DATABASE_IMAGES ?? '{}') as Record<string, string>) };
-// A version change needs a second version with an image: 16 runs the same local image here.
-if (images['postgres:15']) images['postgres:16'] = images['postgres:15'];
+// A version change needs a second version with an image: Redis 7.2 runs the same local image here.
+if (images['redis:7']) images['redis:7.2'] = images['redis:7'];
 
 describe('backups API end to end (database services, s3rver, job worker)', { timeout: 900_000 }, () => {
   let t: TestApp;
@@ -140,6 +140,24 @@ describe('backups API end to end (database services, s3rver, job worker)', { tim
     assert.deepEqual(list.map((b) => b.trigger).sort(), ['manual', 'safety']);
   });
 
+  it('restore into a new database service: created with the backup’s engine and version, then filled', async () => {
+    const [backup] = (await c.get(`${ENV}/services/maindb/backups`)).body.filter((b: { trigger: string }) => b.trigger === 'manual');
+    const res = await c.post(`${ENV}/services/maindb/backups/${backup.id}/restore`, { target: { project, environment: 'production', service: 'maindb-copy', create: true } });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    const created = await running('maindb-copy');
+    const copy = await t.ctx.databaseRuntime.open(created.id);
+    handles.push(copy);
+    assert.equal(copy.engine.id, 'postgres');
+    const finished = await until('restore into the new database', async () => {
+      const r = await c.get(`${ENV}/services/maindb-copy/restores/${res.body.id}`);
+      return ['succeeded', 'failed'].includes(r.body.status) ? r.body : undefined;
+    });
+    assert.equal(finished.status, 'succeeded', finished.error);
+    assert.deepEqual(await runVerification(containers, await copy.runningContainerId(), copy.engine, copy.credentials), backup.verification.report);
+    const refused = await c.post(`${ENV}/services/maindb/backups/${backup.id}/restore`, { target: { project, environment: 'production', service: 'Bad Name', create: true } });
+    assert.equal(refused.status, 400);
+  });
+
   it('a restore of a PostgreSQL backup into a Redis database is a 400 and changes nothing', async () => {
     const [backup] = (await c.get(`${ENV}/services/maindb/backups`)).body.filter((b: { trigger: string }) => b.trigger === 'manual');
     const before = await t.ctx.database.pool.query('SELECT (SELECT count(*) FROM backup_restores) AS r, (SELECT count(*) FROM jobs) AS j, (SELECT count(*) FROM backups) AS b');
@@ -162,13 +180,22 @@ describe('backups API end to end (database services, s3rver, job worker)', { tim
   });
 
   it('a version change takes a verified safety backup first (the databases hook)', async () => {
-    const before = (await c.get(`${ENV}/services/maindb/backups`)).body.length;
-    const res = await c.patch(`${ENV}/databases/maindb`, { version: '16' });
+    // Redis 7 → 7.2 (the same data format; PostgreSQL refuses a major change and says to restore instead).
+    const first = await c.post(`${ENV}/services/cache/backups`, { destination: 'offsite' });
+    assert.equal(first.status, 202, JSON.stringify(first.body));
+    const done = await backupDone('cache', first.body.id);
+    assert.equal(done.status, 'succeeded', done.error);
+    const res = await c.patch(`${ENV}/databases/cache`, { version: '7.2' });
     assert.equal(res.status, 202, JSON.stringify(res.body));
-    await running('maindb');
-    const list = (await c.get(`${ENV}/services/maindb/backups`)).body as Array<{ trigger: string; status: string; createdAt: string }>;
-    assert.equal(list.length, before + 1);
+    await until('the version change', async () => {
+      const r = await c.get(`${ENV}/databases/cache`);
+      if (r.body.status === 'failed') assert.fail(r.body.lastError);
+      return r.body.status === 'running' && r.body.version === '7.2' ? r.body : undefined;
+    });
+    const list = (await c.get(`${ENV}/services/cache/backups`)).body as Array<{ trigger: string; status: string; engineVersion: string }>;
+    assert.equal(list.length, 2);
     assert.equal(list[0]!.trigger, 'safety');
     assert.equal(list[0]!.status, 'succeeded');
+    assert.equal(list[0]!.engineVersion, '7', 'taken from the old version, before the change');
   });
 });

@@ -5,7 +5,10 @@
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import { backupRequestSchema, destinationInputSchema, scheduleInputSchema, type BackupView, type DestinationView, type RestoreView, type ScheduleView } from '../../core/backups/index.ts';
+import { newDatabaseSchema } from '../../core/databases/spec.ts';
+import { Invalid } from '../../core/errors.ts';
 import { resourceName } from '../../core/names.ts';
+import { getEnvironment, getProject } from '../../core/projects/projects.ts';
 import { getService } from '../../core/services/services.ts';
 import { access } from '../access.ts';
 import { isoDate, orgParams, serviceParams } from '../schemas.ts';
@@ -87,9 +90,14 @@ const restoreOut = z.object({
 
 const restoreBody = z.object({
   target: z
-    .object({ project: resourceName, environment: resourceName, service: resourceName })
+    .object({
+      project: resourceName,
+      environment: resourceName,
+      service: resourceName,
+      create: z.boolean().default(false).describe("create this database service (the backup's engine and version) and restore into it"),
+    })
     .optional()
-    .describe('another database service of the same engine in this organisation (e.g. a new one); absent = the backup’s own service'),
+    .describe('another database service of the same engine in this organisation, or a new one (create: true); absent = the backup’s own service'),
 });
 
 const toBackup = (b: BackupView): z.output<typeof backupOut> => ({
@@ -219,16 +227,28 @@ export function backupRoutes(app: Api, ctx: AppContext): void {
   app.post(`${SVC_URL}/backups/:backup/restore`, {
     config: { access: access.org('service.write'), audit: 'backup.restore' },
     schema: {
-      summary: 'Restore a verified backup into this service (after a safety backup of its current data) or into another database service of the same engine',
+      summary: 'Restore a verified backup into this service (after a safety backup of its current data), into another database service of the same engine, or into a new one (target.create)',
       tags,
       params: backupParams,
       body: restoreBody,
       response: { 202: restoreOut },
     },
     handler: async (req, reply) => {
-      const source = await find(req.org!.id, req.params);
+      const orgId = req.org!.id;
+      const source = await find(orgId, req.params);
       const t = req.body.target;
-      const target = t ? await find(req.org!.id, { project: t.project, env: t.environment, service: t.service }) : source;
+      if (t?.create) {
+        // Everything is checked before the database is created: a refused restore creates nothing.
+        const backup = await backups.restorable(source, req.params.backup);
+        if (backup.kind !== 'database' || !backup.engine) throw new Invalid([{ path: 'body/target/create', message: 'only a database backup restores into a new database' }]);
+        const input = newDatabaseSchema.safeParse({ name: t.service, engine: backup.engine, ...(backup.engineVersion ? { version: backup.engineVersion } : {}) });
+        if (!input.success) throw new Invalid([{ path: 'body/target', message: input.error.issues.map((i) => i.message).join('; ') }]);
+        const project = await getProject(db, { orgId, name: t.project });
+        const env = await getEnvironment(db, { projectId: project.id, name: t.environment });
+        const created = await ctx.databases.create({ environmentId: env.id, scope: { orgId, project: project.name, environment: env.name }, input: input.data });
+        return reply.code(202).send(toRestore(await backups.restore(source, backup.id, { id: created.id, orgId, kind: 'database' }, { newDatabase: true })));
+      }
+      const target = t ? await find(orgId, { project: t.project, env: t.environment, service: t.service }) : source;
       return reply.code(202).send(toRestore(await backups.restore(source, req.params.backup, target)));
     },
   });

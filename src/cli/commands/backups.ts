@@ -249,18 +249,20 @@ async function scheduleRun(ctx: CliContext, [service, id]: string[], o: ServiceO
 
 interface RestoreOptions extends ServiceOptions {
   into?: string;
+  create?: boolean;
   yes?: boolean;
 }
 
 async function restore(ctx: CliContext, [service, backupId]: string[], o: RestoreOptions): Promise<void> {
   const s = await ctx.scope(o);
-  let target: { project: string; environment: string; service: string } | undefined;
+  let target: { project: string; environment: string; service: string; create?: boolean } | undefined;
+  if (o.create && !o.into) throw new CliError('--create needs --into <project>/<environment>/<service> (the database to create)');
   if (o.into) {
     const parts = o.into.split('/');
     if (parts.length !== 3 || parts.some((p) => !p)) throw new CliError('--into expects <project>/<environment>/<service>');
-    target = { project: parts[0]!, environment: parts[1]!, service: parts[2]! };
+    target = { project: parts[0]!, environment: parts[1]!, service: parts[2]!, ...(o.create ? { create: true } : {}) };
   }
-  await ctx.confirm({ what: 'the current data of', name: target?.service ?? service!, yes: o.yes });
+  if (!o.create) await ctx.confirm({ what: 'the current data of', name: target?.service ?? service!, yes: o.yes });
   const r = await ctx.client().request<RestoreOut>('POST', `${svc(s, service!)}${path`/backups/${backupId!}/restore`}`, { body: target ? { target } : {} });
   ctx.out.result(r, () => `Restore ${r.id} queued (job ${r.jobId}): a safety backup of ${clean(target?.service ?? service!)} is taken first.`);
 }
@@ -317,8 +319,9 @@ export function registerBackupCommands(program: Command, act: Act): void {
       .argument('<service>', 'the service the backup belongs to')
       .argument('<backup-id>'),
   )
-    .option('--into <project/environment/service>', 'restore into another database service (e.g. a new one from `berth db create`)')
+    .option('--into <project/environment/service>', 'restore into another database service of the same engine')
+    .option('--create', "with --into: create that database (the backup's engine and version) and restore into it")
     .option('--yes', 'do not ask for confirmation')
-    .addHelpText('after', '\nExamples:\n  berth restore maindb 3f0c… --project shop --yes\n  berth restore maindb 3f0c… --project shop --into shop/staging/maindb-copy --yes')
+    .addHelpText('after', '\nExamples:\n  berth restore maindb 3f0c… --project shop --yes\n  berth restore maindb 3f0c… --project shop --into shop/staging/maindb-copy --create')
     .action(act<RestoreOptions>(restore));
 }

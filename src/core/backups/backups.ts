@@ -168,15 +168,15 @@ export class Backups {
    * database backup only goes into a database of the same engine: anything else is a 400 before
    * anything is written.
    */
-  async restore(source: ServiceRef, backupId: string, target: ServiceRef = source): Promise<RestoreView> {
-    const backup = await this.get(source.id, backupId);
+  async restore(source: ServiceRef, backupId: string, target: ServiceRef = source, opts: { newDatabase?: boolean } = {}): Promise<RestoreView> {
+    const backup = await this.restorable(source, backupId);
     if (target.orgId !== source.orgId) throw new NotFound('target service not found');
-    if (backup.status !== 'succeeded' || !backup.sha256) throw new Invalid([{ path: 'params/backup', message: `backup ${backup.id} is ${backup.status}: only a verified backup can be restored` }]);
-    if (backup.objectDeletedAt) throw new Invalid([{ path: 'params/backup', message: `backup ${backup.id} was removed by retention` }]);
     if (backup.kind === 'volume' && target.id !== source.id) throw new Invalid([{ path: 'body/target', message: 'a volume backup restores into its own volume only' }]);
     if (backup.kind === 'database') {
       if (target.kind !== 'database') throw new Invalid([{ path: 'body/target', message: `the target is a ${target.kind} service, not a database` }]);
-      assertSameEngine(backup, await this.o.databases.resolve(target.id));
+      // A database created for this restore has the backup's engine and is not running yet: its job
+      // (queued first, same service) runs before the restore's.
+      if (!opts.newDatabase) assertSameEngine(backup, await this.o.databases.resolve(target.id));
     }
     const id = randomUUID();
     await inTransaction(this.o.pool, async (client) => {
@@ -184,6 +184,14 @@ export class Backups {
       await client.query('INSERT INTO backup_restores (id, org_id, backup_id, target_service_id, job_id) VALUES ($1, $2, $3, $4, $5)', [id, target.orgId, backup.id, target.id, job.id]);
     });
     return this.getRestore(undefined, id);
+  }
+
+  /** The backup if it can be restored (verified, object still stored); a 400 naming why otherwise. */
+  async restorable(source: ServiceRef, backupId: string): Promise<BackupView> {
+    const backup = await this.get(source.id, backupId);
+    if (backup.status !== 'succeeded' || !backup.sha256) throw new Invalid([{ path: 'params/backup', message: `backup ${backup.id} is ${backup.status}: only a verified backup can be restored` }]);
+    if (backup.objectDeletedAt) throw new Invalid([{ path: 'params/backup', message: `backup ${backup.id} was removed by retention` }]);
+    return backup;
   }
 
   /** A restore, by id; with `targetServiceId`, only one into that service. */

@@ -56,7 +56,6 @@ CREATE TABLE backups (
   error text,
   size_bytes bigint,
   sha256 text,
-  source_report jsonb,
   verification_status text NOT NULL DEFAULT 'pending' CHECK (verification_status IN ('pending', 'passed', 'failed', 'skipped')),
   verification_report jsonb,
   verification_ms integer,

@@ -62,7 +62,6 @@ export const backups = pgTable('backups', {
   error: text('error'),
   sizeBytes: bigint('size_bytes', { mode: 'number' }),
   sha256: text('sha256'),
-  sourceReport: jsonb('source_report').$type<unknown>(),
   verificationStatus: text('verification_status').$type<VerificationStatus>().notNull().default('pending'),
   verificationReport: jsonb('verification_report').$type<unknown>(),
   verificationMs: integer('verification_ms'),

@@ -141,8 +141,13 @@ export class ContainerGateway {
 
   /** The image ID a container runs (a verification uses exactly the database's image). */
   async containerImage(id: string): Promise<string> {
+    return (await this.containerInfo(id)).image;
+  }
+
+  /** The image ID and labels of a container (what a running task actually runs, not what is wanted next). */
+  async containerInfo(id: string): Promise<{ image: string; labels: Labels }> {
     const info = await this.call('container.inspect', () => this.docker.getContainer(id).inspect());
-    return info.Image;
+    return { image: info.Image, labels: info.Config?.Labels ?? {} };
   }
 
   private async assertRunning(id: string): Promise<void> {
