@@ -8,7 +8,7 @@ import { newDatabaseSchema, updateDatabaseSchema } from '../../core/databases/sp
 import { resourceName } from '../../core/names.ts';
 import { access } from '../access.ts';
 import { environmentParams } from '../schemas.ts';
-import { openEventStream } from './deployments.ts';
+import { openEventStream } from '../sse.ts';
 import type { Api } from '../server.ts';
 
 const databaseParams = environmentParams.extend({ database: resourceName });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../app/context.ts';
 import { getDeployment, listDeployments, syncDeploymentsWithJobs } from '../../core/deployments/deployments.ts';
@@ -18,6 +18,7 @@ import { getService, updateService } from '../../core/services/services.ts';
 import { JOB_STATE_TOPIC, jobLogTopic, readJobLogs, type JobLogEvent, type JobStateEvent } from '../../jobs/index.ts';
 import { access } from '../access.ts';
 import { deploymentOut, serviceParams, serviceStatusOut } from '../schemas.ts';
+import { openEventStream } from '../sse.ts';
 import type { Api } from '../server.ts';
 
 export const SVC_URL = '/api/orgs/:org/projects/:project/environments/:env/services/:service';
@@ -39,28 +40,6 @@ function sizeCap(maxBytes: number, tooLarge: () => Error): Transform {
       else callback(null, chunk);
     },
   });
-}
-
-/** Server-sent events on a hijacked reply; returns a writer and a promise that resolves on close. */
-export function openEventStream(req: FastifyRequest, reply: FastifyReply) {
-  reply.hijack();
-  const raw = reply.raw;
-  raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-  raw.write(': berth\n\n');
-  const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
-  const closed = new Promise<void>((resolve) => req.raw.once('close', () => resolve()));
-  void closed.then(() => clearInterval(keepAlive));
-  return {
-    send(event: string, data: unknown, id?: number) {
-      if (raw.writableEnded) return;
-      raw.write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    },
-    end() {
-      clearInterval(keepAlive);
-      if (!raw.writableEnded) raw.end();
-    },
-    closed,
-  };
 }
 
 export function deploymentRoutes(app: Api, ctx: AppContext): void {

@@ -11,7 +11,7 @@ import { getInstanceSettings } from '../../core/system/settings.ts';
 import { access } from '../access.ts';
 import { orgParams } from '../schemas.ts';
 import type { Api } from '../server.ts';
-import { openEventStream } from './deployments.ts';
+import { openEventStream } from '../sse.ts';
 
 const MEMBERSHIP_RECHECK_MS = 30_000;
 

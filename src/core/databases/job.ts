@@ -12,10 +12,10 @@ import type { SecretBox } from '../../infra/crypto/secretbox.ts';
 import type { ContainerGateway } from '../../infra/docker/containers.ts';
 import type { DockerGateway, TaskSummary } from '../../infra/docker/index.ts';
 import { defineJob, type JobContext } from '../../jobs/index.ts';
-import { projectNetworkName, projectSubnet } from '../../plan/app-service.ts';
 import { databaseServiceName, databaseVolumeName, planDatabaseService } from '../../plan/database-service.ts';
 import { ReleaseUnhealthy, waitUntilHealthy } from '../deployments/health.ts';
 import { Conflict } from '../errors.ts';
+import { ensureProjectNetwork } from '../projects/network.ts';
 import type { DatabaseEngine } from './engine.ts';
 import { ENGINES, imageFor } from './engines.ts';
 import { loadDatabase, type LoadedDatabase } from './databases.ts';
@@ -144,7 +144,7 @@ export class DatabaseRuntime {
 
   private async converge(h: DatabaseHandle, ctx: JobContext): Promise<unknown> {
     const running = h.desiredState === 'running';
-    await this.ensureProjectNetwork(h.projectId);
+    await ensureProjectNetwork(this.deps.docker, h.projectId);
     const spec = planDatabaseService({
       service: { id: h.serviceId, name: h.name, projectId: h.projectId, orgId: h.orgId, environmentId: h.environmentId },
       engine: h.engine,
@@ -265,18 +265,5 @@ export class DatabaseRuntime {
 
   private async setStatus(serviceId: string, status: DatabaseStatus, lastError: string | null): Promise<void> {
     await this.deps.db.update(databases).set({ status, lastError, updatedAt: new Date() }).where(eq(databases.serviceId, serviceId));
-  }
-
-  /** The project's overlay network (the same one its apps join), on its derived subnet. */
-  private async ensureProjectNetwork(projectId: string): Promise<void> {
-    const { docker } = this.deps;
-    const name = projectNetworkName(projectId);
-    const existing = await docker.networkGateway(name);
-    let attempt = 0;
-    if (!existing) {
-      const used = await docker.usedSubnets();
-      while (used.has(projectSubnet(projectId, attempt)) && attempt < 64) attempt++;
-    }
-    await docker.ensureNetwork({ name, attachable: true, labels: { 'berth.project': projectId }, ...(existing ? {} : { subnet: projectSubnet(projectId, attempt) }) });
   }
 }

@@ -12,8 +12,9 @@ import { ArchiveRejected, extractArchive, type ArchiveLimits } from '../../infra
 import type { DockerGateway, TaskSummary } from '../../infra/docker/index.ts';
 import type { GitGateway } from '../../infra/git/index.ts';
 import type { JobContext } from '../../jobs/index.ts';
-import { INGRESS_NETWORK, planAppService, projectNetworkName, projectSubnet, releaseName, upstreamName } from '../../plan/app-service.ts';
+import { INGRESS_NETWORK, planAppService, releaseName, upstreamName } from '../../plan/app-service.ts';
 import { BerthError } from '../errors.ts';
+import { ensureProjectNetwork } from '../projects/network.ts';
 import { appSpecSchema, type AppSpec } from '../services/kinds.ts';
 import type { EnvVars } from '../services/env-vars.ts';
 import { credentialsApply, type SourceCredentials } from '../services/credentials.ts';
@@ -249,7 +250,7 @@ export class DeployPipeline {
 
   private async release(l: Loaded, image: string, ctx: JobContext): Promise<TaskSummary[]> {
     const { docker } = this.deps;
-    await this.ensureProjectNetwork(l.service.projectId);
+    await ensureProjectNetwork(docker, l.service.projectId);
     const env = await this.deps.envVars.resolveAll(this.deps.db, l.service.id);
     const spec = planAppService({ service: l.service, spec: l.spec, deployment: { id: l.deployment.id, image }, env, routed: l.routed });
     await docker.ensureService(spec, await this.registryAuth(l, image, ctx));
@@ -280,22 +281,6 @@ export class DeployPipeline {
     }
     await ctx.log(`pulling with the registry login of ${registry.username} at ${registry.server}`);
     return { registryAuth: { username: registry.username, password: registry.password, serveraddress: registry.server } };
-  }
-
-  /** The project's overlay network, on its derived subnet (the next free block if another network has it). */
-  private async ensureProjectNetwork(projectId: string): Promise<void> {
-    const name = projectNetworkName(projectId);
-    const used = await this.deps.docker.usedSubnets();
-    let attempt = 0;
-    while (used.has(projectSubnet(projectId, attempt)) && attempt < 64) attempt++;
-    const existing = await this.deps.docker.networkGateway(name);
-    await this.deps.docker.ensureNetwork({
-      name,
-      attachable: true,
-      labels: { 'berth.project': projectId },
-      // An existing network keeps whatever subnet it has: only a new one gets a derived block.
-      ...(existing ? {} : { subnet: projectSubnet(projectId, attempt) }),
-    });
   }
 
   /** Release services of this service other than `except` (the previous live one, or leftovers). */
