@@ -7,14 +7,15 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'node:tls';
+import { connect, createServer as createTlsServer } from 'node:tls';
 import pino from 'pino';
 import { composeContext } from '../src/app/compose.ts';
 import { buildApi } from '../src/api/server.ts';
 import { loadConfig } from '../src/config/config.ts';
+import { validCertificates } from '../src/core/certificates/certificates.ts';
 import { httpsGet } from '../src/core/certificates/https-probe.test-support.ts';
 import { startPebble } from '../src/core/certificates/pebble.test-support.ts';
 import { ensureSetupToken } from '../src/core/identity/setup.ts';
@@ -156,6 +157,14 @@ export async function httpsBench(): Promise<void> {
     const httpNewConnection = await rate(CONNECTIONS, SECONDS, () => plainGet(httpPort, plainHost, false));
     const tlsHandshakes = await rate(CONNECTIONS, SECONDS, () => handshake(httpsPort, host, root));
     const httpsNewConnection = await rate(CONNECTIONS, SECONDS, async () => (await httpsGet({ port: httpsPort, host, ca: root })).status === 200);
+    // Calibration, same run: the same certificate served by a Node TLS server on loopback (no proxy, no
+    // Docker port publishing), so the client's own share of a handshake is visible.
+    const served = (await validCertificates(database.db, ctx.secrets)).find((cert) => cert.hosts.includes(host))!;
+    const reference = createTlsServer({ cert: served.certificatePem, key: served.keyPem }, (socket) => socket.end());
+    await new Promise<void>((resolve) => reference.listen(0, '127.0.0.1', resolve));
+    const referencePort = (reference.address() as AddressInfo).port;
+    const nodeServerHandshakes = await rate(CONNECTIONS, SECONDS, () => handshake(referencePort, host, root));
+    await new Promise<void>((resolve) => reference.close(() => resolve()));
     const keepAlive = new HttpsAgent({ keepAlive: true, maxSockets: CONNECTIONS, ca: root });
     const httpsKeepAlive = await rate(CONNECTIONS, SECONDS, async () => (await httpsGet({ port: httpsPort, host, ca: root, agent: keepAlive })).status === 200);
     keepAlive.destroy();
@@ -171,7 +180,8 @@ export async function httpsBench(): Promise<void> {
         httpsRequestsKeepAlivePerSecond: httpsKeepAlive,
         httpRequestsKeepAlivePerSecond: httpKeepAlive,
         httpRequestsNewConnectionPerSecond: httpNewConnection,
-        note: 'ECDSA P-256 certificates; full handshakes (no session resumption); loopback, 2 cores shared by client, Caddy and the app',
+        referenceNodeTlsServerHandshakesPerSecond: nodeServerHandshakes,
+        note: 'ECDSA P-256 certificates; full handshakes (no session resumption); Node clients on loopback through the host-mode published ports; 2 cores shared by the clients, Caddy, the app (and whatever else runs); the reference is the same certificate on a Node TLS server without proxy',
       },
     };
     writeFileSync('bench/results/https.json', JSON.stringify(result, null, 2) + '\n');
