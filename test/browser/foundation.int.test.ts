@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Client, PASSWORD, setupOwner, userClient } from '../support/client.ts';
 import type { BrowserGlobals } from './support/dom.ts';
-import { checkA11y, checkFocusOrder, newPage, openBrowser, screenshot, startServer, type DashboardServer } from './support/index.ts';
+import { checkA11y, checkFocusOrder, focusedName, newPage, openBrowser, screenshot, startServer, type DashboardServer } from './support/index.ts';
 
 async function signIn(page: Page, login: string, password = PASSWORD): Promise<void> {
   await page.goto('/login');
@@ -44,6 +44,7 @@ describe('dashboard: organisations, projects, environments, API keys, members, s
     await page.goto('/orgs/acme');
     await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
     await page.getByText('No projects yet').waitFor();
+    assert.equal(await page.title(), 'Projects · Berth');
     await checkA11y(page);
     await checkFocusOrder(page, ['Name', 'Description', 'Create project'], { start: '#main' });
 
@@ -63,6 +64,12 @@ describe('dashboard: organisations, projects, environments, API keys, members, s
     }
     assert.equal(await nameError.count(), 0, 'the field error is gone after a success');
     const scratch = page.locator('.project-card').filter({ hasText: 'scratch' });
+    // Keyboard: Delete asks, focus lands on Confirm, Escape takes it back to Delete.
+    await scratch.getByRole('button', { name: 'Delete' }).focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await focusedName(page), 'Confirm');
+    await page.keyboard.press('Escape');
+    assert.equal(await focusedName(page), 'Delete');
     await scratch.getByRole('button', { name: 'Delete' }).click();
     await scratch.getByRole('button', { name: 'Confirm' }).click();
     await toast(page, /Project scratch deleted/);

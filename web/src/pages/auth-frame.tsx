@@ -1,8 +1,11 @@
 // The frame of the signed-out pages (setup, login): centred card, brand, theme toggle.
-import type { ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import { ThemeToggle } from '../ui/theme';
 
 export function AuthFrame({ title, children }: { title: string; children: ReactNode }) {
+  useEffect(() => {
+    document.title = `${title} · Berth`;
+  }, [title]);
   return (
     <div className="auth-page">
       <header className="auth-top">

@@ -7,7 +7,7 @@
 //     <FormError action={save} fields={['name']} />
 //     <Submit pending={save.pending}>Create</Submit>
 //   </form>
-import { useCallback, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
 import { errorMessage, toast } from './toast';
 
@@ -164,14 +164,33 @@ export function Submit({ pending, children, className = 'button primary' }: { pe
 /** A destructive button that asks once more inline (no modal): "Delete" → "Delete x? Confirm / Cancel". */
 export function ConfirmButton({ label, question, onConfirm, pending }: { label: string; question: string; onConfirm: () => void; pending?: boolean }) {
   const [asking, setAsking] = useState(false);
+  const back = useRef<HTMLButtonElement>(null);
+  const cancelled = useRef(false);
+  useEffect(() => {
+    // Cancel returns the keyboard focus to the button that asked.
+    if (!asking && cancelled.current) {
+      cancelled.current = false;
+      back.current?.focus();
+    }
+  }, [asking]);
   if (!asking)
     return (
-      <button type="button" className="button danger-outline" onClick={() => setAsking(true)} disabled={pending}>
+      <button ref={back} type="button" className="button danger-outline" onClick={() => setAsking(true)} disabled={pending}>
         {label}
       </button>
     );
   return (
-    <span className="confirm" role="group" aria-label={question}>
+    <span
+      className="confirm"
+      role="group"
+      aria-label={question}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') {
+          cancelled.current = true;
+          setAsking(false);
+        }
+      }}
+    >
       <span className="confirm-q">{question}</span>
       <button
         type="button"
@@ -184,7 +203,14 @@ export function ConfirmButton({ label, question, onConfirm, pending }: { label: 
       >
         Confirm
       </button>
-      <button type="button" className="button" onClick={() => setAsking(false)}>
+      <button
+        type="button"
+        className="button"
+        onClick={() => {
+          cancelled.current = true;
+          setAsking(false);
+        }}
+      >
         Cancel
       </button>
     </span>

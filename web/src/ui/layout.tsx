@@ -1,6 +1,6 @@
 // The shell: skip link, header (brand, organisation switcher, navigation, theme, user, sign out),
 // the page's <main>, and the toasts. Pages render inside <Shell> and start with <PageHeader>.
-import { type ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import { Link, useLocation, useRoute } from 'wouter';
 import { defaultOrg, logout, rememberOrg, useMe } from '../lib/session';
 import { ThemeToggle } from './theme';
@@ -54,7 +54,17 @@ function OrgSwitcher({ current }: { current: string | undefined }) {
 export function Shell({ children }: { children: ReactNode }) {
   const me = useMe();
   const org = useCurrentOrg();
-  const [, navigate] = useLocation();
+  const [location, navigate] = useLocation();
+  // After client-side navigation, move focus to the page (screen readers announce the new page;
+  // the next Tab starts in the content). Not on the first load.
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    document.getElementById('main')?.focus({ preventScroll: true });
+  }, [location]);
   const user = me.data?.user;
   return (
     <div className="shell">
@@ -103,6 +113,10 @@ export function Shell({ children }: { children: ReactNode }) {
 }
 
 export function PageHeader({ title, children, crumbs }: { title: ReactNode; children?: ReactNode; crumbs?: { href: string; label: string }[] }) {
+  const text = typeof title === 'string' ? title : undefined;
+  useEffect(() => {
+    if (text) document.title = `${text} · Berth`;
+  }, [text]);
   return (
     <div className="page-header">
       <div>
