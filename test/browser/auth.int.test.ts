@@ -84,6 +84,17 @@ describe('dashboard: setup, sign in, sign out', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL('**/account/api-keys');
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
+
+    // The session ends server-side while the page is open: the next request's 401 sends the user to
+    // the login page, which brings them back afterwards.
+    await server.t.ctx.database.pool.query('DELETE FROM sessions');
+    await page.getByRole('link', { name: 'Projects' }).click();
+    await page.waitForURL('**/login?next=%2Forgs%2Facme');
+    await page.getByLabel('User name or email').fill('alice');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL('**/orgs/acme');
+    await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
     assert.deepEqual(errors, []);
     await context.close();
   });
