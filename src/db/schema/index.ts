@@ -5,3 +5,4 @@ export * from './certificates.ts';
 export * from './dns-providers.ts';
 export * from './backups.ts';
 export * from './databases.ts';
+export * from './teardown.ts';
