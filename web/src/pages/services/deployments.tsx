@@ -9,7 +9,7 @@ import { LoadError, Loading } from '../../ui/layout';
 import { RelativeTime } from '../../ui/time';
 import { toast } from '../../ui/toast';
 import { readEventStream, useLiveEvents, type Deployment } from './live';
-import { pathOf, serviceUrl, useDeploy, type ServiceProps } from './service';
+import { pathOf, serviceUrl, useDeploy, type LiveServiceProps } from './service';
 import { duration, StateBadge } from './state';
 
 const ACTIVE = new Set(['queued', 'running']);
@@ -20,7 +20,7 @@ function took(d: Deployment): number | null {
   return steps.length ? steps.reduce((a, b) => a + b, 0) : null;
 }
 
-export default function Deployments(p: ServiceProps) {
+export default function Deployments(p: LiveServiceProps) {
   const list = useGet('/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/deployments', { path: pathOf(p) });
   const [selected, setSelected] = useState<string | null>(null);
   const [positions, setPositions] = useState<Record<string, number | null>>({});
@@ -54,7 +54,7 @@ export default function Deployments(p: ServiceProps) {
     <div className="stack">
       <div className="row">
         <button type="button" className="button" onClick={() => void deploy.run()} disabled={deploy.pending}>
-          Redeploy
+          {p.source === 'archive' ? 'Re-release' : 'Redeploy'}
         </button>
         {current && <span className="muted">Live: {current.commitSha?.slice(0, 7) ?? current.image?.slice(0, 19)}</span>}
       </div>
@@ -123,7 +123,7 @@ export default function Deployments(p: ServiceProps) {
   );
 }
 
-function QueuePosition(p: ServiceProps & { id: string; live: number | null | undefined }) {
+function QueuePosition(p: LiveServiceProps & { id: string; live: number | null | undefined }) {
   const d = useGet('/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/deployments/{id}', { path: { ...pathOf(p), id: p.id } });
   const { reload } = d;
   useEffect(() => {
@@ -144,7 +144,7 @@ interface LogLine {
 }
 
 /** A deployment's log, live while it runs (server-sent events), with its outcome at the end. */
-function BuildLog(p: ServiceProps & { id: string }) {
+function BuildLog(p: LiveServiceProps & { id: string }) {
   const [lines, setLines] = useState<LogLine[]>([]);
   const [end, setEnd] = useState<{ status: string; reason: string | null } | null>(null);
   const [error, setError] = useState<string | null>(null);

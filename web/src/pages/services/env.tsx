@@ -9,7 +9,7 @@ import { FormError, useAction } from '../../ui/form';
 import { LoadError, Loading } from '../../ui/layout';
 import { toast } from '../../ui/toast';
 import { diffEnv, parseDotEnv } from './dotenv';
-import { pathOf, serviceUrl, useDeploy, type ServiceProps } from './service';
+import { pathOf, serviceUrl, useDeploy, type LiveServiceProps } from './service';
 
 interface Row {
   id: number;
@@ -21,7 +21,7 @@ interface Row {
 
 let nextId = 1;
 
-export default function EnvVars(p: ServiceProps) {
+export default function EnvVars(p: LiveServiceProps) {
   const vars = useGet('/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/env', { path: pathOf(p) });
   const [rows, setRows] = useState<Row[] | null>(null);
   const [paste, setPaste] = useState('');

@@ -4,11 +4,12 @@
 // (or uploads the archive) and opens the service's deployments tab to watch it.
 import { useState } from 'react';
 import { useLocation } from 'wouter';
-import { api, ApiError, csrfToken } from '../../api/client';
+import { api, ApiError } from '../../api/client';
 import { invalidate } from '../../lib/data';
 import { Field, FormError, Submit, TextField, useAction } from '../../ui/form';
 import { PageHeader } from '../../ui/layout';
 import { toast } from '../../ui/toast';
+import { uploadArchive } from './upload';
 
 type Source = 'git' | 'image' | 'archive';
 
@@ -17,16 +18,6 @@ const SOURCES: { value: Source; label: string; hint: string }[] = [
   { value: 'image', label: 'Docker image', hint: 'Run as is, e.g. nginx:1.27' },
   { value: 'archive', label: 'Upload an archive', hint: 'A .tar.gz of a folder with a Dockerfile' },
 ];
-
-export async function uploadArchive(url: string, file: File): Promise<{ id: string }> {
-  const headers: Record<string, string> = { 'content-type': file.name.endsWith('.tar') ? 'application/x-tar' : 'application/gzip' };
-  const csrf = csrfToken();
-  if (csrf) headers['x-csrf-token'] = csrf;
-  const res = await fetch(url, { method: 'POST', headers, body: file, credentials: 'same-origin' });
-  const body = (await res.json().catch(() => ({}))) as { id?: string; error?: string; message?: string; issues?: [] };
-  if (!res.ok) throw new ApiError(res.status, body.error ?? `http_${res.status}`, body.message ?? `${res.status} ${res.statusText}`, body.issues ?? []);
-  return body as { id: string };
-}
 
 export default function NewService({ org, project, env }: { org: string; project: string; env: string }) {
   const [, navigate] = useLocation();

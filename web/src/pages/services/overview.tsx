@@ -83,7 +83,7 @@ export function Overview(p: ServiceProps & { svc: Service | undefined; status: S
       {st && st.tasks.length > 0 && (
         <section className="card stack" aria-labelledby="ov-tasks">
           <h2 id="ov-tasks">Replicas</h2>
-          <div className="table-wrap">
+          <div className="table-wrap" role="region" aria-label="Replica tasks (scrolls sideways)" tabIndex={0}>
             <table className="table">
               <thead>
                 <tr>

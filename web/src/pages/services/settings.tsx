@@ -1,11 +1,12 @@
 // The settings tab: replicas, CPU/memory limits, the HTTP health check, published ports, volumes and
 // placement constraints — one PATCH of the spec's top-level keys, validated by the API (its message
-// shows next to the field). Changes apply at the next deployment; "Save and redeploy" does both.
+// shows next to the field). Changes apply at the next deployment; "Save and apply" re-releases the live
+// version with them at once (no build).
 import { useState } from 'react';
 import { api, ApiError } from '../../api/client';
 import { invalidate } from '../../lib/data';
 import { Field, FormError, Submit, TextField, useAction } from '../../ui/form';
-import { pathOf, serviceUrl, useDeploy, type ServiceProps } from './service';
+import { pathOf, serviceUrl, useDeploy, type LiveServiceProps } from './service';
 
 interface Spec {
   replicas?: number;
@@ -43,7 +44,7 @@ function parseVolumes(text: string): unknown[] {
     });
 }
 
-export default function Settings(p: ServiceProps & { spec: Record<string, unknown>; onSaved: () => void }) {
+export default function Settings(p: LiveServiceProps & { spec: Record<string, unknown>; onSaved: () => void }) {
   const spec = p.spec as Spec;
   const [replicas, setReplicas] = useState(str(spec.replicas ?? 1));
   const [port, setPort] = useState(str(spec.port));
@@ -58,7 +59,7 @@ export default function Settings(p: ServiceProps & { spec: Record<string, unknow
   const [ports, setPorts] = useState((spec.ports ?? []).map((x) => `${x.published}:${x.target}${x.protocol && x.protocol !== 'tcp' ? `/${x.protocol}` : ''}`).join('\n'));
   const [volumes, setVolumes] = useState((spec.volumes ?? []).map((v) => `${v.name}:${v.target}${v.readOnly ? ':ro' : ''}`).join('\n'));
   const [placement, setPlacement] = useState((spec.placement ?? []).join('\n'));
-  const deploy = useDeploy(p);
+  const deploy = useDeploy(p, 'apply');
 
   const patch = () => {
     const body: Record<string, unknown> = {
@@ -138,7 +139,7 @@ export default function Settings(p: ServiceProps & { spec: Record<string, unknow
       <div className="row">
         <Submit pending={save.pending}>Save</Submit>
         <button type="submit" value="redeploy" className="button" disabled={save.pending}>
-          Save and redeploy
+          Save and apply
         </button>
       </div>
     </form>
