@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Command } from 'commander';
 import { apiKeyByPassword } from '../../test/support/http-setup.ts';
-import { buildProgram } from './program.ts';
+import { buildProgram, runCli } from './program.ts';
 import { EXIT } from './errors.ts';
 import { freePort, noStack, startCliServer, type CliServer } from './test-fixtures/cli-server.ts';
 
@@ -37,11 +37,20 @@ describe('berth CLI against a real server', () => {
   it('prints --help for every command, exit 0', async () => {
     const paths = commandPaths(buildProgram({ stdout: process.stdout, stderr: process.stderr, env: {} }, { exitCode: 0, json: false }));
     assert.ok(paths.length > 15, 'expected the whole command tree');
-    for (const path of paths.filter((p) => p.at(-1) !== 'help')) {
-      const r = await berth([...path, '--help']);
+    const expectUsage = (path: string[], r: { code: number; stdout: string; stderr: string }) => {
       assert.equal(r.code, 0, `berth ${path.join(' ')} --help: ${r.stderr}`);
       assert.match(r.stdout, new RegExp(`^Usage: berth ${path.join(' ')}`.trimEnd()), r.stdout);
+    };
+    // Every command in-process (the same program the binary runs; a child process each would cost
+    // ~1 s per command on a busy machine), then a sample through the real executable.
+    const helpPaths = paths.filter((p) => p.at(-1) !== 'help');
+    for (const path of helpPaths) {
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli([...path, '--help'], { stdout: { write: (t: string) => (stdout += t), isTTY: false }, stderr: { write: (t: string) => (stderr += t) }, env: {} });
+      expectUsage(path, { code, stdout, stderr });
     }
+    for (const path of [[], ['project'], helpPaths.at(-1)!]) expectUsage(path, await berth([...path, '--help']));
   });
 
   it('asks to log in before anything else', async () => {
