@@ -121,6 +121,12 @@ describe('dashboard: organisations, projects, environments, API keys, members, s
     await page.goto('/orgs');
     await page.getByRole('link', { name: 'beta' }).waitFor();
     await screenshot(page, 'organisations');
+    const beta = page.getByRole('row').filter({ hasText: 'beta' });
+    await beta.getByRole('button', { name: 'Delete' }).click();
+    await beta.getByRole('button', { name: 'Confirm' }).click();
+    await toast(page, /Organisation deleted/);
+    await beta.waitFor({ state: 'detached' });
+    assert.deepEqual(await page.locator('#org-switcher option').allInnerTexts(), ['acme', 'All organisations…'], 'the switcher follows');
   });
 
   it('shows a new API key once, then revokes it — and the API refuses it afterwards', async () => {
