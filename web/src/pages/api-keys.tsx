@@ -31,7 +31,7 @@ export default function ApiKeysPage() {
       <PageHeader title="API keys" />
       <p className="muted">
         API keys act as you from the <code>berth</code> CLI and scripts (<code>Authorization: Bearer …</code>). Berth stores only a hash: a key is shown once, when
-        it is created.
+        it is created. The API reference is at <a href="/api/docs">/api/docs</a>.
       </p>
       <section className="card stack" aria-labelledby="new-key">
         <h2 id="new-key">New API key</h2>
