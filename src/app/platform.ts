@@ -19,6 +19,7 @@ import { desiredDomains } from '../core/domains/routing.ts';
 import type { IngressPort } from '../core/deployments/pipeline.ts';
 import { Unavailable } from '../core/errors.ts';
 import { Ingress } from '../core/ingress/index.ts';
+import { OrphanSweep } from '../core/teardown/orphans.ts';
 import { DnsProcess } from './dns-process.ts';
 import type { Db } from '../db/client.ts';
 import { deployments, services } from '../db/schema/index.ts';
@@ -44,6 +45,8 @@ export interface PlatformOptions {
   /** Extra labels on the proxy service (tests mark theirs). */
   proxyLabels?: Labels;
   repairIntervalMs?: number;
+  /** How long a Docker object of a deleted service must look orphaned before the repair loop removes it (default 60 s). */
+  orphanGraceMs?: number;
 }
 
 export class Platform implements IngressPort {
@@ -57,6 +60,8 @@ export class Platform implements IngressPort {
   #acmeUpstream: { upstream: Upstream; ip: string } | undefined;
   #forwarder: Forwarder | undefined;
   #controlPlaneUpstream: { upstream: Upstream; ip: string } | undefined;
+  #inflight: Promise<void> | undefined;
+  #queued: Promise<void> | undefined;
 
   constructor(private readonly opts: PlatformOptions) {}
 
@@ -153,8 +158,32 @@ export class Platform implements IngressPort {
     return this.#proxies;
   }
 
-  /** Renders the route table from the database and pushes it to every proxy instance (each only if it changed). */
-  async reconcileRoutes(db: Db = this.opts.db): Promise<void> {
+  /**
+   * Renders the route table from the database and pushes it to every proxy instance (each only if it
+   * changed). Calls without a transaction are coalesced: one arriving while a push runs waits for a single
+   * follow-up push (which sees its change), so a burst of renewals costs the proxies two reloads, not one
+   * each (every reload closes idle keep-alive connections).
+   */
+  reconcileRoutes(db?: Db): Promise<void> {
+    if (db) return this.#reconcileNow(db);
+    if (!this.#inflight) return this.#startReconcile();
+    return (this.#queued ??= this.#inflight
+      .catch(() => undefined)
+      .then(() => {
+        this.#queued = undefined;
+        return this.#startReconcile();
+      }));
+  }
+
+  #startReconcile(): Promise<void> {
+    const run: Promise<void> = this.#reconcileNow(this.opts.db).finally(() => {
+      if (this.#inflight === run) this.#inflight = undefined;
+    });
+    this.#inflight = run;
+    return run;
+  }
+
+  async #reconcileNow(db: Db): Promise<void> {
     this.#require();
     const certificates = this.opts.secrets ? await validCertificates(db, this.opts.secrets) : [];
     const acme = this.#acmeUpstream ? { acmeChallengeUpstream: this.#acmeUpstream.upstream } : {};
@@ -174,6 +203,11 @@ export class Platform implements IngressPort {
     // Every proxy instance drains the old addresses by its own request counts.
     const results = await Promise.all(this.#proxies.map((p) => p.switchTo(opts)));
     return { drainMs: Math.max(...results.map((r) => r.drainMs)) };
+  }
+
+  /** Stops answering a deleted service's upstream name (every proxy reads the same DNS records). */
+  withdraw(name: string): void {
+    this.#ingress?.withdraw(name);
   }
 
   /** Services with a deploy job running: their answers belong to the pipeline until it ends. */
@@ -216,6 +250,11 @@ export class Platform implements IngressPort {
       for (const p of this.#proxies) await p.repairDrift();
     } catch (err) {
       this.opts.log.warn({ err: (err as Error).message }, 'ingress repair failed; will retry');
+    }
+    try {
+      await this.orphans.run();
+    } catch (err) {
+      this.opts.log.warn({ err: (err as Error).message }, 'orphan sweep failed; will retry');
     }
   }
 

@@ -3,7 +3,7 @@
 // workers) that counts every request and the serials it saw. A request is sent once, except that a
 // keep-alive worker sends it again when the server had closed the reused idle connection before answering
 // (`req.reusedSocket` and ECONNRESET: what browsers, curl and Go's client do, and what Node's documentation
-// prescribes); those retries are counted apart. Any other error is a failed request.
+// prescribes; at most 5 times); those retries are counted apart. Any other error is a failed request.
 // Must never send traffic anywhere but 127.0.0.1, nor run unbounded.
 import { Agent, request } from 'node:https';
 import type { TLSSocket } from 'node:tls';
@@ -52,14 +52,17 @@ export function startHttpsLoad(opts: { port: number; host: string; ca: string; f
   const agent = new Agent({ keepAlive: true, maxSockets: opts.keepAliveWorkers, ca: opts.ca });
   const started = performance.now();
   const report: HttpsLoadReport = { requests: 0, ok: 0, non200: 0, errors: {}, serials: [], staleConnectionRetries: 0, durationMs: 0 };
+  // Like Go's transport: while a request fails on a reused idle connection before any answer, send it
+  // again (the pool may hand out another connection the proxy closed at the same moment); bounded.
   const send = async (fresh: boolean) => {
-    try {
-      return await httpsGet({ port: opts.port, host: opts.host, ca: opts.ca, agent: fresh ? false : agent });
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException & { reusedSocket?: boolean };
-      if (fresh || !e.reusedSocket || e.code !== 'ECONNRESET') throw err;
-      report.staleConnectionRetries++;
-      return httpsGet({ port: opts.port, host: opts.host, ca: opts.ca, agent });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await httpsGet({ port: opts.port, host: opts.host, ca: opts.ca, agent: fresh ? false : agent });
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException & { reusedSocket?: boolean };
+        if (fresh || !e.reusedSocket || e.code !== 'ECONNRESET' || attempt >= 5) throw err;
+        report.staleConnectionRetries++;
+      }
     }
   };
   let stopping = false;
