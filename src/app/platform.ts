@@ -62,8 +62,12 @@ export class Platform implements IngressPort {
   #controlPlaneUpstream: { upstream: Upstream; ip: string } | undefined;
   #inflight: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
+  /** Finishes teardowns whose Docker removal failed (core/teardown/orphans.ts). */
+  readonly orphans: OrphanSweep;
 
-  constructor(private readonly opts: PlatformOptions) {}
+  constructor(private readonly opts: PlatformOptions) {
+    this.orphans = new OrphanSweep({ db: opts.db, docker: opts.docker, log: opts.log, graceMs: opts.orphanGraceMs ?? 60_000 });
+  }
 
   get ingress(): Ingress | undefined {
     return this.#ingress;

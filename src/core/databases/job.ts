@@ -185,14 +185,24 @@ export class DatabaseRuntime {
   }
 
   private async removeDockerObjects(h: DatabaseHandle, ctx: JobContext): Promise<void> {
-    const service = await this.deps.docker.removeService(h.swarmService);
-    await ctx.log(`Swarm service ${h.swarmService}: ${service}`);
+    await this.removeDatabaseObjects(h.serviceId, (line) => ctx.log(line));
+  }
+
+  /**
+   * Removes a database's Swarm service and then its volume (the data). Names derive from the service id
+   * alone, so this also serves a database whose rows are already gone (project/environment teardown).
+   */
+  async removeDatabaseObjects(serviceId: string, log: (line: string) => Promise<unknown> | void = () => undefined): Promise<void> {
+    const swarmService = databaseServiceName(serviceId);
+    const volumeName = databaseVolumeName(serviceId);
+    const service = await this.deps.docker.removeService(swarmService);
+    await log(`Swarm service ${swarmService}: ${service}`);
     // The volume stays in use until the task's container is gone.
     const deadline = Date.now() + 60_000;
     for (;;) {
       try {
-        const volume = await this.deps.containers.removeVolume(h.volume);
-        await ctx.log(`volume ${h.volume}: ${volume}`);
+        const volume = await this.deps.containers.removeVolume(volumeName);
+        await log(`volume ${volumeName}: ${volume}`);
         return;
       } catch (err) {
         if (Date.now() > deadline) throw err;

@@ -35,6 +35,8 @@ export interface IngressPort {
   reconcileRoutes(db?: Db): Promise<void>;
   /** Publishes `newIps` for `name`, then waits until `oldIps` have no requests in flight. */
   switchTo(opts: { name: string; newIps: string[]; oldIps: string[]; signal: AbortSignal }): Promise<{ drainMs: number }>;
+  /** Stops answering `name` in Berth's DNS (a deleted service's upstream); absent when there is no ingress. */
+  withdraw?(name: string): void;
 }
 
 export interface PipelineDeps {

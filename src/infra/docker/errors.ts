@@ -43,7 +43,7 @@ export class UnmanagedObject extends BerthError {
   readonly status = 409;
   readonly code = 'docker_unmanaged_object';
   constructor(
-    readonly kind: 'service' | 'network',
+    readonly kind: 'service' | 'network' | 'volume',
     readonly objectName: string,
     readonly managedLabel: string,
   ) {

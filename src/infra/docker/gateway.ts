@@ -186,6 +186,12 @@ export class DockerGateway {
     return this.removeIgnoringNotFound('network.remove', () => this.docker.getNetwork(existing.Id).remove());
   }
 
+  /** Berth-labelled networks, optionally narrowed by more labels (e.g. `{ 'berth.project': id }`). */
+  async listNetworks(filter: { labels?: Labels } = {}): Promise<Array<{ name: string; labels: Labels }>> {
+    const networks = await this.call('network.list', () => this.docker.listNetworks({ filters: { label: this.labels.managedFilter(filter.labels) } }));
+    return networks.filter((n) => this.labels.isManaged(n.Labels)).map((n) => ({ name: n.Name, labels: n.Labels ?? {} }));
+  }
+
   /**
    * The IPv4 gateway of a network (e.g. `docker_gwbridge`, the host's side of every task's bridge), or
    * undefined when the network or its gateway is absent. Read-only, so it also reads networks Docker
@@ -251,6 +257,27 @@ export class DockerGateway {
   /** Keeps the service's newest N images (default 5); removes older ones nothing uses. */
   pruneServiceImages(options: PruneImagesOptions): Promise<PruneImagesResult> {
     return this.images.pruneServiceImages(options);
+  }
+
+  // ---- volumes ----
+
+  /** Berth-labelled volumes on this node, optionally narrowed by more labels (e.g. `{ 'berth.service': id }`). */
+  async listVolumes(filter: { labels?: Labels } = {}): Promise<Array<{ name: string; labels: Labels }>> {
+    const listed = await this.call('volume.list', () => this.docker.listVolumes({ filters: { label: this.labels.managedFilter(filter.labels) } }));
+    return (listed.Volumes ?? []).filter((v) => this.labels.isManaged(v.Labels)).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
+  }
+
+  /** Removes a Berth-labelled volume; a missing one is fine. The engine refuses one a container still uses. */
+  async removeVolume(name: string): Promise<'removed' | 'absent'> {
+    let labels: Labels | null | undefined;
+    try {
+      labels = ((await this.call('volume.inspect', () => this.docker.getVolume(name).inspect())) as { Labels?: Labels | null }).Labels;
+    } catch (err) {
+      if (isNotFound(err)) return 'absent';
+      throw err;
+    }
+    this.assertManaged('volume', name, labels);
+    return this.removeIgnoringNotFound('volume.remove', () => this.docker.getVolume(name).remove());
   }
 
   // ---- services ----
@@ -493,7 +520,7 @@ export class DockerGateway {
 
   // ---- plumbing ----
 
-  private assertManaged(kind: 'service' | 'network', name: string, labels: Labels | null | undefined): void {
+  private assertManaged(kind: 'service' | 'network' | 'volume', name: string, labels: Labels | null | undefined): void {
     if (!this.labels.isManaged(labels)) throw new UnmanagedObject(kind, name, this.labels.managedKey);
   }
 
