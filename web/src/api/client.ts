@@ -4,6 +4,7 @@
 //   await api.post('/api/orgs/{org}/projects', { path: { org }, body: { name } });
 // Cookie session: the browser sends berth_session; mutations echo the berth_csrf cookie in x-csrf-token.
 // A non-2xx answer throws ApiError carrying the API's { error, message, issues[] }.
+import { issueFor, type Issue } from '../lib/issues';
 import type { paths } from './schema';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -28,10 +29,7 @@ type Options<O> = ([PathParams<O>] extends [never] ? { path?: undefined } : { pa
 /** What `api.get(path)` answers. */
 export type Response<P extends keyof paths, M extends Method = 'get'> = OkBody<Op<P, M>>;
 
-export interface Issue {
-  path: string;
-  message: string;
-}
+export type { Issue } from '../lib/issues';
 
 export class ApiError extends Error {
   constructor(
@@ -45,7 +43,7 @@ export class ApiError extends Error {
   }
   /** The message of the issue about `field` (matched on the last segment of `body/spec/replicas`, or the whole path). */
   fieldMessage(field: string): string | undefined {
-    return this.issues.find((i) => i.path === field || i.path === `body/${field}` || i.path.endsWith(`/${field}`))?.message;
+    return issueFor(this.issues, field);
   }
 }
 

@@ -3,13 +3,9 @@ import { useState } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { api } from '../api/client';
 import { clearCache, useGet } from '../lib/data';
+import { safeNext } from '../lib/nav';
 import { FormError, Submit, TextField, useAction } from '../ui/form';
 import { AuthFrame } from './auth-frame';
-
-function safeNext(next: string | null): string {
-  // Only a path on this site (no //host, no scheme).
-  return next && /^\/(?!\/)[^\s\\]*$/.test(next) ? next : '/';
-}
 
 export function LoginPage() {
   const [, navigate] = useLocation();

@@ -1,6 +1,7 @@
 // Times: relative ("3 min ago") with the exact local time on hover/focus — the one component for
 // every timestamp in the dashboard. All instances share one ticker.
 import { useSyncExternalStore } from 'react';
+import { relative } from '../lib/time';
 
 let now = Date.now();
 const listeners = new Set<() => void>();
@@ -20,20 +21,7 @@ function subscribe(fn: () => void) {
   };
 }
 
-const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 const exact = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
-
-export function relative(date: Date, from: number): string {
-  const s = Math.round((date.getTime() - from) / 1000);
-  const a = Math.abs(s);
-  if (a < 10) return 'just now';
-  if (a < 60) return rtf.format(s, 'second');
-  if (a < 3600) return rtf.format(Math.round(s / 60), 'minute');
-  if (a < 86400) return rtf.format(Math.round(s / 3600), 'hour');
-  if (a < 86400 * 30) return rtf.format(Math.round(s / 86400), 'day');
-  if (a < 86400 * 365) return rtf.format(Math.round(s / (86400 * 30)), 'month');
-  return rtf.format(Math.round(s / (86400 * 365)), 'year');
-}
 
 export function RelativeTime({ value, fallback = '—' }: { value: string | Date | null | undefined; fallback?: string }) {
   const t = useSyncExternalStore(subscribe, () => now);
