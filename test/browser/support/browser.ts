@@ -38,6 +38,9 @@ export async function newPage(browser: Browser, opts: PageOptions): Promise<{ co
   // filtered out because the tests assert the message the UI shows instead.
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('response', (res) => {
+    if (res.status() >= 500) errors.push(`${res.status()} ${res.request().method()} ${res.url()}`);
+  });
   page.on('console', (msg) => {
     if (msg.type() === 'error' && !/Failed to load resource: the server responded with a status of 4\d\d/.test(msg.text())) errors.push(`console: ${msg.text()}`);
   });
