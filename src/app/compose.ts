@@ -14,6 +14,7 @@ import { DeployPipeline } from '../core/deployments/pipeline.ts';
 import { SourceCredentials } from '../core/services/credentials.ts';
 import { EnvVars } from '../core/services/env-vars.ts';
 import { Webhooks } from '../core/webhooks/webhooks.ts';
+import { Teardown } from '../core/teardown/teardown.ts';
 import { backupsModule, runtimeDatabaseResolver, swarmServiceControl } from '../core/backups/index.ts';
 import { acmeDirectoryUrl, trustAcmeCa } from '../infra/acme/client.ts';
 import type { Database } from '../db/client.ts';
@@ -121,6 +122,7 @@ export function composeContext(o: ComposeOptions): Composed {
     databaseRuntime,
     backups: backups.attach(queue),
     ingress: platform,
+    teardown: new Teardown({ db: database.db, docker, ingress: platform, databases: databaseRuntime, certificates: { hostRemoved: (host) => ctx.certificates.hostRemoved(host) }, log }),
     docker,
     log,
   };

@@ -15,6 +15,7 @@ import type { DatabaseRuntime } from '../core/databases/job.ts';
 import type { Backups } from '../core/backups/index.ts';
 import type { IngressPort } from '../core/deployments/pipeline.ts';
 import type { Webhooks } from '../core/webhooks/webhooks.ts';
+import type { Teardown } from '../core/teardown/teardown.ts';
 import type { DockerGateway } from '../infra/docker/index.ts';
 
 export interface AppContext {
@@ -33,6 +34,8 @@ export interface AppContext {
   databaseRuntime: DatabaseRuntime;
   backups: Backups;
   ingress: IngressPort;
+  /** Deleting projects, environments and services: rows, Docker objects, routes, DNS, certificates. */
+  teardown: Teardown;
   docker: DockerGateway;
   log: Logger;
 }

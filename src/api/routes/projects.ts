@@ -4,14 +4,14 @@ import type { AppContext } from '../../app/context.ts';
 import {
   createEnvironment,
   createProject,
-  deleteEnvironment,
-  deleteProject,
+  environmentViewOf,
   getEnvironment,
   getProject,
   listEnvironments,
   listProjects,
   newEnvironmentSchema,
   newProjectSchema,
+  projectViewOf,
   updateProject,
   updateProjectSchema,
 } from '../../core/projects/projects.ts';
@@ -58,8 +58,8 @@ export function projectRoutes(app: Api, ctx: AppContext): void {
 
   app.delete('/api/orgs/:org/projects/:project', {
     config: { access: access.org('project.write'), audit: 'project.delete' },
-    schema: { summary: 'Delete a project and everything in it', tags, params: projectParams, response: { 200: projectOut } },
-    handler: async (req) => deleteProject(db, { orgId: req.org!.id, name: req.params.project }),
+    schema: { summary: 'Delete a project and everything in it: its services (Swarm services, volumes, images), routes, certificates and network (refused while a job of one of its services is queued or running)', tags, params: projectParams, response: { 200: projectOut } },
+    handler: async (req) => projectViewOf((await ctx.teardown.project({ orgId: req.org!.id, name: req.params.project })).deleted),
   });
 
   app.get('/api/orgs/:org/projects/:project/environments', {
@@ -85,7 +85,8 @@ export function projectRoutes(app: Api, ctx: AppContext): void {
 
   app.delete('/api/orgs/:org/projects/:project/environments/:env', {
     config: { access: access.org('project.write'), audit: 'environment.delete' },
-    schema: { summary: 'Delete an environment and its services', tags, params: environmentParams, response: { 200: environmentOut } },
-    handler: async (req) => deleteEnvironment(db, { projectId: (await getProject(db, { orgId: req.org!.id, name: req.params.project })).id, name: req.params.env }),
+    schema: { summary: 'Delete an environment and its services, with their Docker objects, routes and certificates (refused while a job of one of them is queued or running)', tags, params: environmentParams, response: { 200: environmentOut } },
+    handler: async (req) =>
+      environmentViewOf((await ctx.teardown.environment({ projectId: (await getProject(db, { orgId: req.org!.id, name: req.params.project })).id, name: req.params.env })).deleted),
   });
 }

@@ -1,14 +1,10 @@
 // Services of an environment, their environment variables, and the organisation-wide service list.
-import { and, eq, inArray } from 'drizzle-orm';
-import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import { envKey, envVarsSchema, listEnvVars } from '../../core/services/env-vars.ts';
-import { createService, deleteService, getService, listServices, newServiceSchema, updateService, updateServiceSchema } from '../../core/services/services.ts';
+import { createService, getService, listServices, newServiceSchema, updateService, updateServiceSchema } from '../../core/services/services.ts';
 import { getEnvironment, getProject } from '../../core/projects/projects.ts';
 import { resourceName } from '../../core/names.ts';
-import { Conflict, Unavailable } from '../../core/errors.ts';
-import { deployments } from '../../db/schema/index.ts';
 import { servicesStatus } from '../../core/deployments/status.ts';
 import { getInstanceSettings } from '../../core/system/settings.ts';
 import { access } from '../access.ts';
@@ -17,13 +13,6 @@ import type { Api } from '../server.ts';
 
 export function serviceRoutes(app: Api, ctx: AppContext): void {
   const db = ctx.database.db;
-  const removeImagesOf = async (serviceId: string, log: { warn(o: object, m: string): void }) => {
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const result = await ctx.docker.pruneServiceImages({ serviceId, keep: 0 }).catch((err: unknown) => log.warn({ err }, 'images of a deleted service not removed'));
-      if (!result || !result.inUse.length) return;
-      await delay(500);
-    }
-  };
   const tags = ['services'];
   const svcUrl = '/api/orgs/:org/projects/:project/environments/:env/services/:service';
   const find = (orgId: string, p: z.infer<typeof serviceParams>) =>
@@ -96,28 +85,14 @@ export function serviceRoutes(app: Api, ctx: AppContext): void {
 
   app.delete(svcUrl, {
     config: { access: access.org('service.write'), audit: 'service.delete' },
-    schema: { summary: 'Delete a service: its routes, its Swarm releases, its images and its rows (refused while a deployment is queued or running)', tags, params: serviceParams, response: { 200: ok } },
+    schema: {
+      summary: 'Delete a service of any kind: its routes, Swarm services, volumes, images, certificates and rows (refused while one of its jobs is queued or running)',
+      tags,
+      params: serviceParams,
+      response: { 200: ok },
+    },
     handler: async (req) => {
-      const service = await find(req.org!.id, req.params);
-      const [busy] = await db
-        .select({ id: deployments.id })
-        .from(deployments)
-        .where(and(eq(deployments.serviceId, service.id), inArray(deployments.status, ['queued', 'running'])))
-        .limit(1);
-      if (busy) throw new Conflict('a deployment of this service is queued or running: cancel it first');
-      // The routes go first, in the same transaction (a proxy that refuses the new table keeps the service);
-      // then its releases. Without a running ingress there is no route to withdraw.
-      await db.transaction(async (tx) => {
-        await deleteService(tx, service);
-        await ctx.ingress.reconcileRoutes(tx).catch((err: unknown) => {
-          if (!(err instanceof Unavailable)) throw err;
-        });
-      });
-      const releases = await ctx.docker.listServices({ labels: { 'berth.service': service.id } }).catch(() => []);
-      for (const r of releases) await ctx.docker.removeService(r.name).catch((err: unknown) => req.log.warn({ err, release: r.name }, 'release of a deleted service not removed'));
-      // Its built images go too, in the background: Swarm removes the releases' exited containers a moment
-      // after the services, and until then the engine refuses to remove an image they reference.
-      void removeImagesOf(service.id, req.log);
+      await ctx.teardown.service({ serviceId: (await find(req.org!.id, req.params)).id });
       return { ok: true as const };
     },
   });

@@ -34,14 +34,14 @@ export interface EnvironmentView {
   createdAt: Date;
 }
 
-const projectView = (p: typeof projects.$inferSelect): ProjectView => ({
+export const projectViewOf = (p: typeof projects.$inferSelect): ProjectView => ({
   id: p.id,
   name: p.name,
   description: p.description,
   createdAt: p.createdAt,
   updatedAt: p.updatedAt,
 });
-const envView = (e: typeof environments.$inferSelect): EnvironmentView => ({ id: e.id, name: e.name, kind: e.kind, createdAt: e.createdAt });
+export const environmentViewOf = (e: typeof environments.$inferSelect): EnvironmentView => ({ id: e.id, name: e.name, kind: e.kind, createdAt: e.createdAt });
 
 function conflictOn<T>(message: string) {
   return (err: unknown): T => {
@@ -51,7 +51,7 @@ function conflictOn<T>(message: string) {
 }
 
 export async function listProjects(db: Db, orgId: string): Promise<ProjectView[]> {
-  return (await db.select().from(projects).where(eq(projects.orgId, orgId)).orderBy(projects.name)).map(projectView);
+  return (await db.select().from(projects).where(eq(projects.orgId, orgId)).orderBy(projects.name)).map(projectViewOf);
 }
 
 export async function getProject(db: Db, opts: { orgId: string; name: string }): Promise<ProjectView> {
@@ -61,7 +61,7 @@ export async function getProject(db: Db, opts: { orgId: string; name: string }):
     .where(and(eq(projects.orgId, opts.orgId), eq(projects.name, opts.name)))
     .limit(1);
   if (!row) throw new NotFound(`project "${opts.name}" not found`);
-  return projectView(row);
+  return projectViewOf(row);
 }
 
 export async function createProject(db: Db, opts: { orgId: string } & z.infer<typeof newProjectSchema>): Promise<ProjectView & { environments: EnvironmentView[] }> {
@@ -69,7 +69,7 @@ export async function createProject(db: Db, opts: { orgId: string } & z.infer<ty
     .transaction(async (tx) => {
       const [p] = await tx.insert(projects).values({ orgId: opts.orgId, name: opts.name, description: opts.description }).returning();
       const [e] = await tx.insert(environments).values({ projectId: p!.id, name: 'production', kind: 'production' }).returning();
-      return { ...projectView(p!), environments: [envView(e!)] };
+      return { ...projectViewOf(p!), environments: [environmentViewOf(e!)] };
     })
     .catch(conflictOn(`project "${opts.name}" already exists in this organisation`));
 }
@@ -81,20 +81,11 @@ export async function updateProject(db: Db, opts: { orgId: string; name: string;
     .where(and(eq(projects.orgId, opts.orgId), eq(projects.name, opts.name)))
     .returning();
   if (!row) throw new NotFound(`project "${opts.name}" not found`);
-  return projectView(row);
-}
-
-export async function deleteProject(db: Db, opts: { orgId: string; name: string }): Promise<ProjectView> {
-  const [row] = await db
-    .delete(projects)
-    .where(and(eq(projects.orgId, opts.orgId), eq(projects.name, opts.name)))
-    .returning();
-  if (!row) throw new NotFound(`project "${opts.name}" not found`);
-  return projectView(row);
+  return projectViewOf(row);
 }
 
 export async function listEnvironments(db: Db, projectId: string): Promise<EnvironmentView[]> {
-  return (await db.select().from(environments).where(eq(environments.projectId, projectId)).orderBy(environments.createdAt)).map(envView);
+  return (await db.select().from(environments).where(eq(environments.projectId, projectId)).orderBy(environments.createdAt)).map(environmentViewOf);
 }
 
 export async function getEnvironment(db: Db, opts: { projectId: string; name: string }): Promise<EnvironmentView> {
@@ -104,7 +95,7 @@ export async function getEnvironment(db: Db, opts: { projectId: string; name: st
     .where(and(eq(environments.projectId, opts.projectId), eq(environments.name, opts.name)))
     .limit(1);
   if (!row) throw new NotFound(`environment "${opts.name}" not found`);
-  return envView(row);
+  return environmentViewOf(row);
 }
 
 const STANDARD_KINDS: readonly string[] = ['production', 'staging', 'development'];
@@ -116,14 +107,6 @@ export async function createEnvironment(db: Db, opts: { projectId: string } & z.
     .values({ projectId: opts.projectId, name: opts.name, kind })
     .returning()
     .catch(conflictOn<(typeof environments.$inferSelect)[]>(`environment "${opts.name}" already exists in this project`));
-  return envView(row!);
+  return environmentViewOf(row!);
 }
 
-export async function deleteEnvironment(db: Db, opts: { projectId: string; name: string }): Promise<EnvironmentView> {
-  const [row] = await db
-    .delete(environments)
-    .where(and(eq(environments.projectId, opts.projectId), eq(environments.name, opts.name)))
-    .returning();
-  if (!row) throw new NotFound(`environment "${opts.name}" not found`);
-  return envView(row);
-}
