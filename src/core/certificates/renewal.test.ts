@@ -10,7 +10,7 @@ import { testDatabase, type TestDatabase } from '../../../test/support/db.ts';
 import { SecretBox } from '../../infra/crypto/secretbox.ts';
 import { updateInstanceSettings } from '../system/settings.ts';
 import {
-  certificateStatuses, claimDueCertificates, markCertificateFailed, renewalTime, requestCertificate, retryDelaySeconds, storeCertificate, syncCertificateHosts,
+  certificateStatuses, claimDueCertificates, markCertificateFailed, renewalTime, requestCertificate, retryDelaySeconds, storeCertificate, syncCertificateHosts, validCertificates,
 } from './certificates.ts';
 
 const CHAIN = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
@@ -99,6 +99,16 @@ describe('certificate renewal scheduling', () => {
     const s = (await certificateStatuses(t.db, ['a.example.com'])).get('a.example.com')!;
     assert.equal(s.status, 'pending');
     assert.equal(s.error, 'again', 'the last error stays visible during the retry');
+  });
+
+  it('a failed renewal keeps the still-valid certificate served and its expiry reported', async () => {
+    const now = Date.now();
+    await storeCertificate(t.db, box, 'a.example.com', { chainPem: CHAIN, keyPem: KEY, notBefore: new Date(now - 61 * DAY), notAfter: new Date(now + 29 * DAY) });
+    assert.deepEqual(await claim(), ['a.example.com']);
+    await markCertificateFailed(t.db, 'a.example.com', 'the challenge at http://a.example.com/… returned 404', 60);
+    assert.deepEqual((await validCertificates(t.db, box)).map((c) => c.hosts), [['a.example.com']], 'still served');
+    const s = (await certificateStatuses(t.db, ['a.example.com'])).get('a.example.com')!;
+    assert.deepEqual([s.status, s.expiresAt?.getTime(), s.error], ['failed', now + 29 * DAY, 'the challenge at http://a.example.com/… returned 404']);
   });
 
   it('never renews an uploaded certificate, and reports an expired one failed', async () => {
