@@ -3,8 +3,11 @@
 // production and 500 in staging. Measures navigation → service page interactive (cold, 5 runs), a click
 // from the list to a service, the project page with 500 services (virtualized: only the rows on screen
 // are in the DOM, the last one is reachable by scrolling, the longest frame while scrolling), and the
-// server's RSS while 5 tabs follow the live logs of a chatty service (this test process is the server).
+// server's RSS while 5 tabs follow the live logs of a chatty service (this test process is the server),
+// and a killed container reaching the organisation's event stream as a status event.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -181,6 +184,29 @@ describe('dashboard at scale (200 and 500 services, 5 tabs following logs)', { t
       figures.rssFiveLogTabs = { beforeMiB: mib(before), peakMiB: mib(peak), medianMiB: mib(median(samples)), linesPerTab: counts };
       console.log(`# server RSS (this test process: API + workers + the test's own Playwright client): ${mib(before)} MiB before, median ${mib(median(samples))} MiB / peak ${mib(peak)} MiB while 5 tabs follow logs (${counts.join(', ')} lines each)`);
       for (const { context } of tabs) await context.close();
+
+      // A container dying (not a deploy) reaches the organisation's event stream as a status event.
+      const events = new AbortController();
+      const seen: string[] = [];
+      const res = await fetch(`${server.url}/api/orgs/acme/events`, { headers: { cookie: [...owner.cookies].map(([k, v]) => `${k}=${v}`).join('; ') }, signal: events.signal });
+      const reading = (async () => {
+        const decoder = new TextDecoder();
+        try {
+          for await (const chunk of res.body!) seen.push(decoder.decode(chunk as Uint8Array));
+        } catch {
+          /* aborted */
+        }
+      })();
+      await delay(500);
+      const release = ((await owner.get(`${chatty}/status`)).body as { current: { releaseName: string } }).current.releaseName;
+      const [task] = await server.t.ctx.docker.serviceTasks(release, { desiredState: 'running' });
+      assert.ok(task?.containerId);
+      await promisify(execFile)('docker', ['kill', task.containerId]);
+      const deadline = Date.now() + 20_000;
+      while (!/event: status\ndata: \{[^\n]*"name":"chatty"/.test(seen.join('')) && Date.now() < deadline) await delay(200);
+      events.abort();
+      await reading;
+      assert.match(seen.join(''), /event: status\ndata: \{[^\n]*"name":"chatty"/, 'a status event after the container died');
     } finally {
       await worker.stop({ graceMs: 1000 });
       const id = ((await owner.get(chatty)).body as { id?: string }).id;
