@@ -140,8 +140,28 @@ describe('backups API end to end (database services, s3rver, job worker)', { tim
     assert.deepEqual(list.map((b) => b.trigger).sort(), ['manual', 'safety']);
   });
 
+  it("a volume backup of the database's own volume, with the service stopped for a consistent copy, then running again", async () => {
+    const db = handles[0]!;
+    const before = await runVerification(containers, await db.runningContainerId(), db.engine, db.credentials);
+    const refused = await c.post(`${ENV}/services/cache/backups`, { destination: 'offsite', kind: 'volume', volume: db.volume });
+    assert.equal(refused.status, 400, 'another service’s volume is refused');
+    assert.equal(refused.body.issues[0].path, 'body/volume');
+    const res = await c.post(`${ENV}/services/maindb/backups`, { destination: 'offsite', kind: 'volume', volume: db.volume, stopService: true });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    const done = await backupDone('maindb', res.body.id);
+    assert.equal(done.status, 'succeeded', done.error);
+    assert.equal(done.verification.status, 'passed');
+    assert.ok(done.verification.report.objects.find((o: { name: string }) => o.name === 'files').count > 100, 'a PostgreSQL data directory');
+    const log = (await t.queue.logs(done.jobId)).map((l) => l.line).join('\n');
+    assert.match(log, /service stopped for a consistent copy/);
+    // Scaled back: the database answers again with the same data.
+    const id = await until('maindb running again', async () => db.runningContainerId().catch(() => undefined));
+    await until('maindb ready', async () => ((await containers.exec(id, { argv: db.engine.healthCheck, env: db.engine.execEnv(db.credentials) })).exitCode === 0 ? true : undefined));
+    assert.deepEqual(await runVerification(containers, id, db.engine, db.credentials), before);
+  });
+
   it('restore into a new database service: created with the backup’s engine and version, then filled', async () => {
-    const [backup] = (await c.get(`${ENV}/services/maindb/backups`)).body.filter((b: { trigger: string }) => b.trigger === 'manual');
+    const [backup] = (await c.get(`${ENV}/services/maindb/backups`)).body.filter((b: { trigger: string; kind: string }) => b.trigger === 'manual' && b.kind === 'database');
     const res = await c.post(`${ENV}/services/maindb/backups/${backup.id}/restore`, { target: { project, environment: 'production', service: 'maindb-copy', create: true } });
     assert.equal(res.status, 202, JSON.stringify(res.body));
     const created = await running('maindb-copy');
@@ -159,7 +179,7 @@ describe('backups API end to end (database services, s3rver, job worker)', { tim
   });
 
   it('a restore of a PostgreSQL backup into a Redis database is a 400 and changes nothing', async () => {
-    const [backup] = (await c.get(`${ENV}/services/maindb/backups`)).body.filter((b: { trigger: string }) => b.trigger === 'manual');
+    const [backup] = (await c.get(`${ENV}/services/maindb/backups`)).body.filter((b: { trigger: string; kind: string }) => b.trigger === 'manual' && b.kind === 'database');
     const before = await t.ctx.database.pool.query('SELECT (SELECT count(*) FROM backup_restores) AS r, (SELECT count(*) FROM jobs) AS j, (SELECT count(*) FROM backups) AS b');
     const res = await c.post(`${ENV}/services/maindb/backups/${backup.id}/restore`, { target: { project, environment: 'production', service: 'cache' } });
     assert.equal(res.status, 400, JSON.stringify(res.body));

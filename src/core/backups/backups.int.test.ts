@@ -143,7 +143,7 @@ describe('backups end to end (real database containers, s3rver, PostgreSQL)', { 
     const events: unknown[] = [];
     const off = await bus.subscribe(BACKUP_FAILED_TOPIC, (payload) => events.push(payload));
     await bucket.put(`berth/${b.objectKey}`, randomBytes(4096));
-    await mod.runner.reverify(b.id);
+    await assert.rejects(mod.runner.reverify(b.id), /verification failed/, 'the job fails too');
     const after = await backups.get(svc.id, b.id);
     assert.equal(after.status, 'failed');
     assert.equal(after.verificationStatus, 'failed');

@@ -57,12 +57,12 @@ export class BackupRunner {
     const signal = ctx?.signal;
     await this.update(row, { status: 'running', startedAt: new Date(), error: null });
     let storage: ObjectStorage | undefined;
+    let result: { status: BackupStatus; verification: VerificationStatus };
     try {
       storage = await this.o.destinations.storage(row.destinationId);
       const outcome = row.kind === 'database' ? await this.backupDatabase(row, storage, log, signal) : await this.backupVolumeRow(row, storage, log, signal);
-      const result = await this.recordVerification(row, outcome, log);
+      result = await this.recordVerification(row, outcome, log);
       if (row.scheduleId) await this.applyRetention(row.scheduleId, log).catch((err: unknown) => log(`retention failed: ${(err as Error).message}`));
-      return result;
     } catch (err) {
       const message = (err as Error).message;
       await this.update(row, { status: 'failed', error: message, finishedAt: new Date() });
@@ -72,6 +72,9 @@ export class BackupRunner {
     } finally {
       storage?.close();
     }
+    // Recorded and announced above; the job fails too, so a job list shows it.
+    if (result.status !== 'succeeded') throw new VerificationFailed(row.id, row.error ?? 'verification failed');
+    return result;
   }
 
   private async backupDatabase(row: BackupRow, storage: ObjectStorage, log: Log, signal?: AbortSignal): Promise<VerificationOutcome> {
@@ -131,6 +134,7 @@ export class BackupRunner {
     const signal = ctx?.signal;
     if (!row.sha256 || row.objectDeletedAt) throw new Invalid([{ path: 'backup', message: 'the backup has no stored object to verify' }]);
     const storage = await this.o.destinations.storage(row.destinationId);
+    let result: { status: BackupStatus; verification: VerificationStatus };
     try {
       await this.update(row, { status: 'verifying' });
       const object = { key: row.objectKey, sha256: row.sha256 };
@@ -142,7 +146,7 @@ export class BackupRunner {
       } else {
         outcome = await verifyVolumeBackup({ containers: this.o.containers, storage, object, toolsImage: this.o.toolsImage, labels, ...(signal ? { signal } : {}) });
       }
-      return await this.recordVerification(row, outcome, log);
+      result = await this.recordVerification(row, outcome, log);
     } catch (err) {
       await this.update(row, { status: 'failed', error: (err as Error).message, verificationStatus: 'failed' });
       await this.publishFailure(row, (err as Error).message);
@@ -150,6 +154,8 @@ export class BackupRunner {
     } finally {
       storage.close();
     }
+    if (result.status !== 'succeeded') throw new VerificationFailed(row.id, row.error ?? 'verification failed');
+    return result;
   }
 
   private async recordVerification(row: BackupRow, outcome: VerificationOutcome, log: Log): Promise<{ status: BackupStatus; verification: VerificationStatus }> {
@@ -267,8 +273,11 @@ export class BackupRunner {
       createdAt: at,
     });
     await ctx?.log?.(`safety backup ${id} first`);
-    const result = await this.run(id, ctx);
-    if (result.status !== 'succeeded') throw new Invalid([{ path: 'target', message: `the safety backup ${id} did not verify; nothing was restored` }]);
+    try {
+      await this.run(id, ctx);
+    } catch (err) {
+      throw new Error(`the safety backup ${id} failed, so nothing was changed: ${(err as Error).message}`, { cause: err });
+    }
     return id;
   }
 
@@ -292,6 +301,17 @@ export class BackupRunner {
 
   private async publishFailure(row: BackupRow, error: string): Promise<void> {
     await this.o.bus.publish(BACKUP_FAILED_TOPIC, { backupId: row.id, serviceId: row.serviceId, orgId: row.orgId, trigger: row.trigger, error }).catch(() => undefined);
+  }
+}
+
+/** A backup that did not verify: its row says why (status failed) and `backup.failed` was published. */
+export class VerificationFailed extends Error {
+  constructor(
+    readonly backupId: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'VerificationFailed';
   }
 }
 
