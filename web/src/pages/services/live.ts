@@ -1,6 +1,6 @@
 // Live updates from GET /api/orgs/{org}/events (server-sent events): one EventSource per organisation,
-// shared by every component that listens, closed when the last one stops. The browser reconnects by
-// itself; after a reconnect the listeners are told (`onReconnect`) so they can reload what they show.
+// shared by every component that listens, closed when the last one stops or the tab is hidden. The
+// browser reconnects by itself; after any gap the listeners get a 'reconnect' event and reload.
 import { useEffect, useRef } from 'react';
 import type { Response } from '../../api/client';
 
@@ -23,27 +23,47 @@ export type LiveEvent =
 type Listener = (e: LiveEvent) => void;
 
 interface Channel {
-  source: EventSource;
+  source: EventSource | null;
   listeners: Set<Listener>;
+  onVisibility: () => void;
 }
 
 const channels = new Map<string, Channel>();
 
-function open(org: string): Channel {
-  const existing = channels.get(org);
-  if (existing) return existing;
+function connect(org: string, channel: Channel, afterGap: boolean): EventSource {
   const source = new EventSource(`/api/orgs/${encodeURIComponent(org)}/events`, { withCredentials: true });
-  const channel: Channel = { source, listeners: new Set() };
   const dispatch = (e: LiveEvent) => channel.listeners.forEach((l) => l(e));
   for (const name of ['deployment', 'status', 'job'] as const) {
     source.addEventListener(name, (m) => dispatch({ event: name, data: JSON.parse((m as MessageEvent<string>).data) } as LiveEvent));
   }
   let opened = false;
   source.addEventListener('ready', () => {
-    // The first 'ready' is the initial connection; later ones follow a reconnect: events may have been missed.
-    if (opened) dispatch({ event: 'reconnect', data: null });
+    // After a gap (the browser reconnected, or the tab was hidden) events may have been missed: reload.
+    if (opened || afterGap) dispatch({ event: 'reconnect', data: null });
     opened = true;
   });
+  return source;
+}
+
+/**
+ * Browsers allow 6 HTTP/1.1 connections per host: a hidden tab gives its event stream back (its log
+ * streams stay), and reconnects — reloading what it shows — when it is visible again.
+ */
+function open(org: string): Channel {
+  const existing = channels.get(org);
+  if (existing) return existing;
+  const channel: Channel = {
+    source: null,
+    listeners: new Set(),
+    onVisibility: () => {
+      if (document.hidden) {
+        channel.source?.close();
+        channel.source = null;
+      } else if (!channel.source) channel.source = connect(org, channel, true);
+    },
+  };
+  channel.source = document.hidden ? null : connect(org, channel, false);
+  document.addEventListener('visibilitychange', channel.onVisibility);
   channels.set(org, channel);
   return channel;
 }
@@ -59,7 +79,8 @@ export function useLiveEvents(org: string, onEvent: Listener): void {
     return () => {
       channel.listeners.delete(listener);
       if (!channel.listeners.size) {
-        channel.source.close();
+        channel.source?.close();
+        document.removeEventListener('visibilitychange', channel.onVisibility);
         channels.delete(org);
       }
     };
