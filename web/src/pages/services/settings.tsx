@@ -112,8 +112,10 @@ export default function Settings(p: LiveServiceProps & { spec: Record<string, un
       </div>
       <h2>Health check</h2>
       <label className="checkbox">
-        <input type="checkbox" checked={hcOn} onChange={(e) => setHcOn(e.target.checked)} /> HTTP health check (otherwise the image's HEALTHCHECK)
+        {/* The API merges top-level spec keys: a health check once set can be changed, not removed. */}
+        <input type="checkbox" checked={hcOn} disabled={!!spec.healthCheck} onChange={(e) => setHcOn(e.target.checked)} /> HTTP health check (otherwise the image's HEALTHCHECK)
       </label>
+      {spec.healthCheck && <p className="hint">Once set, a health check can be changed here but not removed.</p>}
       {hcOn && (
         <div className="form-grid">
           <TextField label="Path" name="hc-path" value={hcPath} onChange={setHcPath} error={under('healthCheck/path')} spellCheck={false} />
