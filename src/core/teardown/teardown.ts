@@ -177,7 +177,8 @@ export class Teardown {
           this.deps.log.warn({ err: (err as Error).message }, `teardown: ${what} not removed; the orphan sweep will retry`);
           return;
         }
-        await delay(500);
+        // Unreferenced: a pending retry never keeps the process alive (shutdown, a test's end).
+        await delay(500, undefined, { ref: false });
       }
     }
   }
