@@ -150,9 +150,10 @@ export function backupRoutes(app: Api, ctx: AppContext): void {
     return { id: s.id, orgId, kind: s.kind };
   };
   const destinationParams = orgParams.extend({ destination: resourceName });
-  const backupParams = serviceParams.extend({ backup: z.string().max(64) });
-  const scheduleParams = serviceParams.extend({ schedule: z.string().max(64) });
-  const restoreParams = serviceParams.extend({ restore: z.uuid() });
+  // `:id` like deployments: a malformed id is a 404 (the use-cases check), not a 400.
+  const backupParams = serviceParams.extend({ id: z.string().max(64) });
+  const scheduleParams = serviceParams.extend({ id: z.string().max(64) });
+  const restoreParams = serviceParams.extend({ id: z.string().max(64) });
 
   // ---- destinations ----
 
@@ -176,11 +177,6 @@ export function backupRoutes(app: Api, ctx: AppContext): void {
     config: { access: access.org('service.write'), audit: 'backup.destination.test' },
     schema: { summary: 'Test settings before saving them: write, read and delete a probe object', tags, params: orgParams, body: destinationInputSchema, response: { 200: probeOut } },
     handler: async (req) => destinations.testInput(req.body),
-  });
-  app.get(`${DEST_URL}/:destination`, {
-    config: { access: access.org('service.read') },
-    schema: { summary: 'One backup destination', tags, params: destinationParams, response: { 200: destinationOut } },
-    handler: async (req) => toDestination(await destinations.get(req.org!.id, req.params.destination)),
   });
   app.post(`${DEST_URL}/:destination/test`, {
     config: { access: access.org('service.write'), audit: 'backup.destination.test' },
@@ -214,17 +210,17 @@ export function backupRoutes(app: Api, ctx: AppContext): void {
     },
     handler: async (req, reply) => reply.code(202).send(toBackup(await backups.request(await find(req.org!.id, req.params), req.body))),
   });
-  app.get(`${SVC_URL}/backups/:backup`, {
+  app.get(`${SVC_URL}/backups/:id`, {
     config: { access: access.org('service.read') },
     schema: { summary: 'One backup: status, size, SHA-256, verification result and report', tags, params: backupParams, response: { 200: backupOut } },
-    handler: async (req) => toBackup(await backups.get((await find(req.org!.id, req.params)).id, req.params.backup)),
+    handler: async (req) => toBackup(await backups.get((await find(req.org!.id, req.params)).id, req.params.id)),
   });
-  app.post(`${SVC_URL}/backups/:backup/verify`, {
+  app.post(`${SVC_URL}/backups/:id/verify`, {
     config: { access: access.org('service.deploy'), audit: 'backup.verify' },
     schema: { summary: 'Verify a stored backup again (restore into a throwaway container, check)', tags, params: backupParams, response: { 202: backupOut } },
-    handler: async (req, reply) => reply.code(202).send(toBackup(await backups.verifyAgain(await find(req.org!.id, req.params), req.params.backup))),
+    handler: async (req, reply) => reply.code(202).send(toBackup(await backups.verifyAgain(await find(req.org!.id, req.params), req.params.id))),
   });
-  app.post(`${SVC_URL}/backups/:backup/restore`, {
+  app.post(`${SVC_URL}/backups/:id/restore`, {
     config: { access: access.org('service.write'), audit: 'backup.restore' },
     schema: {
       summary: 'Restore a verified backup into this service (after a safety backup of its current data), into another database service of the same engine, or into a new one (target.create)',
@@ -239,7 +235,7 @@ export function backupRoutes(app: Api, ctx: AppContext): void {
       const t = req.body.target;
       if (t?.create) {
         // Everything is checked before the database is created: a refused restore creates nothing.
-        const backup = await backups.restorable(source, req.params.backup);
+        const backup = await backups.restorable(source, req.params.id);
         if (backup.kind !== 'database' || !backup.engine) throw new Invalid([{ path: 'body/target/create', message: 'only a database backup restores into a new database' }]);
         const input = newDatabaseSchema.safeParse({ name: t.service, engine: backup.engine, ...(backup.engineVersion ? { version: backup.engineVersion } : {}) });
         if (!input.success) throw new Invalid([{ path: 'body/target', message: input.error.issues.map((i) => i.message).join('; ') }]);
@@ -249,13 +245,13 @@ export function backupRoutes(app: Api, ctx: AppContext): void {
         return reply.code(202).send(toRestore(await backups.restore(source, backup.id, { id: created.id, orgId, kind: 'database' }, { newDatabase: true })));
       }
       const target = t ? await find(orgId, { project: t.project, env: t.environment, service: t.service }) : source;
-      return reply.code(202).send(toRestore(await backups.restore(source, req.params.backup, target)));
+      return reply.code(202).send(toRestore(await backups.restore(source, req.params.id, target)));
     },
   });
-  app.get(`${SVC_URL}/restores/:restore`, {
+  app.get(`${SVC_URL}/restores/:id`, {
     config: { access: access.org('service.read') },
     schema: { summary: 'One restore into this service', tags, params: restoreParams, response: { 200: restoreOut } },
-    handler: async (req) => toRestore(await backups.getRestore((await find(req.org!.id, req.params)).id, req.params.restore)),
+    handler: async (req) => toRestore(await backups.getRestore((await find(req.org!.id, req.params)).id, req.params.id)),
   });
 
   // ---- schedules ----
@@ -276,17 +272,17 @@ export function backupRoutes(app: Api, ctx: AppContext): void {
     },
     handler: async (req, reply) => reply.code(201).send(toSchedule(await backups.createSchedule(await find(req.org!.id, req.params), req.body))),
   });
-  app.delete(`${SVC_URL}/backup-schedules/:schedule`, {
+  app.delete(`${SVC_URL}/backup-schedules/:id`, {
     config: { access: access.org('service.write'), audit: 'backup.schedule.delete' },
     schema: { summary: 'Remove a schedule (its backups stay)', tags, params: scheduleParams, response: { 204: z.null() } },
     handler: async (req, reply) => {
-      await backups.removeSchedule((await find(req.org!.id, req.params)).id, req.params.schedule);
+      await backups.removeSchedule((await find(req.org!.id, req.params)).id, req.params.id);
       return reply.code(204).send(null);
     },
   });
-  app.post(`${SVC_URL}/backup-schedules/:schedule/run`, {
+  app.post(`${SVC_URL}/backup-schedules/:id/run`, {
     config: { access: access.org('service.deploy'), audit: 'backup.schedule.run' },
     schema: { summary: "Run a schedule's backup now (its retention applies)", tags, params: scheduleParams, response: { 202: backupOut } },
-    handler: async (req, reply) => reply.code(202).send(toBackup(await backups.runSchedule(await find(req.org!.id, req.params), req.params.schedule))),
+    handler: async (req, reply) => reply.code(202).send(toBackup(await backups.runSchedule(await find(req.org!.id, req.params), req.params.id))),
   });
 }

@@ -156,7 +156,7 @@ export class Backups {
   /** Queues a fresh verification of a stored backup. */
   async verifyAgain(service: ServiceRef, backupId: string): Promise<BackupView> {
     const backup = await this.get(service.id, backupId);
-    if (!backup.sha256 || backup.objectDeletedAt) throw new Invalid([{ path: 'params/backup', message: 'the backup has no stored object to verify' }]);
+    if (!backup.sha256 || backup.objectDeletedAt) throw new Invalid([{ path: 'params/id', message: 'the backup has no stored object to verify' }]);
     await this.o.queue.enqueue({ type: this.o.backupJob, payload: { backupId, mode: 'verify' }, serviceId: service.id, orgId: service.orgId });
     return backup;
   }
@@ -189,13 +189,14 @@ export class Backups {
   /** The backup if it can be restored (verified, object still stored); a 400 naming why otherwise. */
   async restorable(source: ServiceRef, backupId: string): Promise<BackupView> {
     const backup = await this.get(source.id, backupId);
-    if (backup.status !== 'succeeded' || !backup.sha256) throw new Invalid([{ path: 'params/backup', message: `backup ${backup.id} is ${backup.status}: only a verified backup can be restored` }]);
-    if (backup.objectDeletedAt) throw new Invalid([{ path: 'params/backup', message: `backup ${backup.id} was removed by retention` }]);
+    if (backup.status !== 'succeeded' || !backup.sha256) throw new Invalid([{ path: 'params/id', message: `backup ${backup.id} is ${backup.status}: only a verified backup can be restored` }]);
+    if (backup.objectDeletedAt) throw new Invalid([{ path: 'params/id', message: `backup ${backup.id} was removed by retention` }]);
     return backup;
   }
 
   /** A restore, by id; with `targetServiceId`, only one into that service. */
   async getRestore(targetServiceId: string | undefined, restoreId: string): Promise<RestoreView> {
+    if (!z.uuid().safeParse(restoreId).success) throw new NotFound(`restore ${restoreId} not found`);
     const [row] = await this.o.db
       .select()
       .from(backupRestores)

@@ -107,10 +107,6 @@ export class Destinations {
     return rows.map((r) => this.view(r));
   }
 
-  async get(orgId: string, name: string): Promise<DestinationView> {
-    return this.view(await this.row(orgId, name));
-  }
-
   /** Removes a destination no backup or schedule refers to (their objects would be orphaned). */
   async remove(orgId: string, name: string): Promise<void> {
     const row = await this.row(orgId, name);
