@@ -885,43 +885,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One backup destination */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    destination: string;
-                    org: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description the last four characters of the access key id */
-                            accessKeyHint: string;
-                            bucket: string;
-                            /** Format: date-time */
-                            createdAt: string;
-                            endpoint: string | null;
-                            forcePathStyle: boolean;
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            prefix: string;
-                            region: string;
-                        };
-                    };
-                };
-            };
-        };
+        get?: never;
         put?: never;
         post?: never;
         /** Remove a destination no backup or schedule uses */
@@ -1733,7 +1697,7 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete a project and everything in it */
+        /** Delete a project and everything in it: its services (Swarm services, volumes, images), routes, certificates and network (refused while a job of one of its services is queued or running) */
         delete: {
             parameters: {
                 query?: never;
@@ -1940,7 +1904,7 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete an environment and its services */
+        /** Delete an environment and its services, with their Docker objects, routes and certificates (refused while a job of one of them is queued or running) */
         delete: {
             parameters: {
                 query?: never;
@@ -2435,6 +2399,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orgs/{org}/projects/{project}/environments/{env}/databases/{database}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The database server's output (server-sent events `line`, then `end`; follow keeps the stream open) */
+        get: {
+            parameters: {
+                query?: {
+                    follow?: "0" | "1" | "true" | "false";
+                    tail?: number;
+                };
+                header?: never;
+                path: {
+                    database: string;
+                    env: string;
+                    org: string;
+                    project: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/orgs/{org}/projects/{project}/environments/{env}/databases/{database}/restart": {
         parameters: {
             query?: never;
@@ -2854,7 +2860,7 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete a service: its routes, its Swarm releases and its rows (refused while a deployment is queued or running) */
+        /** Delete a service of any kind: its routes, Swarm services, volumes, images, certificates and rows (refused while one of its jobs is queued or running) */
         delete: {
             parameters: {
                 query?: never;
@@ -3133,7 +3139,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/backup-schedules/{schedule}": {
+    "/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/backup-schedules/{id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -3150,9 +3156,9 @@ export interface paths {
                 header?: never;
                 path: {
                     env: string;
+                    id: string;
                     org: string;
                     project: string;
-                    schedule: string;
                     service: string;
                 };
                 cookie?: never;
@@ -3173,7 +3179,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/backup-schedules/{schedule}/run": {
+    "/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/backup-schedules/{id}/run": {
         parameters: {
             query?: never;
             header?: never;
@@ -3189,9 +3195,9 @@ export interface paths {
                 header?: never;
                 path: {
                     env: string;
+                    id: string;
                     org: string;
                     project: string;
-                    schedule: string;
                     service: string;
                 };
                 cookie?: never;
@@ -3417,7 +3423,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/backups/{backup}": {
+    "/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/backups/{id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -3430,8 +3436,8 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    backup: string;
                     env: string;
+                    id: string;
                     org: string;
                     project: string;
                     service: string;
@@ -3498,7 +3504,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/backups/{backup}/restore": {
+    "/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/backups/{id}/restore": {
         parameters: {
             query?: never;
             header?: never;
@@ -3507,14 +3513,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Restore a verified backup into this service (after a safety backup of its current data) or into another database service of the same engine */
+        /** Restore a verified backup into this service (after a safety backup of its current data), into another database service of the same engine, or into a new one (target.create) */
         post: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
-                    backup: string;
                     env: string;
+                    id: string;
                     org: string;
                     project: string;
                     service: string;
@@ -3524,8 +3530,13 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description another database service of the same engine in this organisation (e.g. a new one); absent = the backup’s own service */
+                        /** @description another database service of the same engine in this organisation, or a new one (create: true); absent = the backup’s own service */
                         target?: {
+                            /**
+                             * @description create this database service (the backup's engine and version) and restore into it
+                             * @default false
+                             */
+                            create?: boolean;
                             environment: string;
                             project: string;
                             service: string;
@@ -3565,7 +3576,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/backups/{backup}/verify": {
+    "/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/backups/{id}/verify": {
         parameters: {
             query?: never;
             header?: never;
@@ -3580,8 +3591,8 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    backup: string;
                     env: string;
+                    id: string;
                     org: string;
                     project: string;
                     service: string;
@@ -4597,7 +4608,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/restores/{restore}": {
+    "/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/restores/{id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -4611,9 +4622,9 @@ export interface paths {
                 header?: never;
                 path: {
                     env: string;
+                    id: string;
                     org: string;
                     project: string;
-                    restore: string;
                     service: string;
                 };
                 cookie?: never;
@@ -5434,6 +5445,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description ACME directory: letsencrypt, letsencrypt-staging or an https directory URL; null: BERTH_ACME_DIRECTORY */
+                        directory?: (("letsencrypt" | "letsencrypt-staging") | string) | null;
                         /** Format: email */
                         email: string;
                     };
@@ -5448,6 +5461,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             acmeEmail: string;
+                            directory: string;
                             hosts: string[];
                         };
                     };
@@ -5495,6 +5509,107 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/system/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Server status: health, Swarm nodes, and the job queue of every organisation with positions (instance administrators) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            health: {
+                                database: {
+                                    detail: string;
+                                    ok: boolean;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                docker: {
+                                    detail: string;
+                                    ok: boolean;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                proxy: {
+                                    detail: string;
+                                    ok: boolean;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                /** @enum {string} */
+                                status: "ok" | "degraded" | "down";
+                                swarm: {
+                                    detail: string;
+                                    ok: boolean;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                            };
+                            nodes: {
+                                address: string;
+                                availability: string;
+                                cpus: number;
+                                engineVersion: string;
+                                hostname: string;
+                                id: string;
+                                leader: boolean;
+                                memoryBytes: number;
+                                platform: string;
+                                role: string;
+                                state: string;
+                            }[];
+                            nodesError: string | null;
+                            queue: {
+                                jobs: {
+                                    attempts: number;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    lockedBy: string | null;
+                                    organization: string | null;
+                                    position: number | null;
+                                    /** Format: date-time */
+                                    runAt: string;
+                                    service: string | null;
+                                    serviceId: string | null;
+                                    startedAt: string | null;
+                                    /** @enum {string} */
+                                    state: "queued" | "running";
+                                    type: string;
+                                }[];
+                                queued: number;
+                                running: number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
