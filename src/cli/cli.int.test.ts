@@ -37,7 +37,7 @@ describe('berth CLI against a real server', () => {
   it('prints --help for every command, exit 0', async () => {
     const paths = commandPaths(buildProgram({ stdout: process.stdout, stderr: process.stderr, env: {} }, { exitCode: 0, json: false }));
     assert.ok(paths.length > 15, 'expected the whole command tree');
-    const expectUsage = (path: string[], r: { code: number; stdout: string; stderr: string }) => {
+    const expectUsage = (path: string[], r: { code: number | null; stdout: string; stderr: string }) => {
       assert.equal(r.code, 0, `berth ${path.join(' ')} --help: ${r.stderr}`);
       assert.match(r.stdout, new RegExp(`^Usage: berth ${path.join(' ')}`.trimEnd()), r.stdout);
     };
