@@ -1,7 +1,7 @@
 // The orphan sweep: finishes a teardown whose Docker removal failed after the rows were gone (engine
 // down, a volume still in use past the retry window, the control plane killed). Runs in the platform's
-// repair loop. It removes a Berth-labelled (`berth.managed=true`) Swarm service or volume whose
-// `berth.service`, or network whose `berth.project`, is recorded in deleted_resources and has no row —
+// repair loop. It removes a Berth-labelled (`berth.managed=true`) Swarm service, volume or built image
+// whose `berth.service`, or network whose `berth.project`, is recorded in deleted_resources and has no row —
 // so it never touches an unlabelled object, an object of a service or project that exists, nor the
 // objects of another installation (or of a database that is not this installation's) on the same Swarm.
 // An object must look orphaned for `graceMs` (two passes apart) before it goes.
@@ -27,9 +27,11 @@ export interface SweepResult {
   services: string[];
   volumes: string[];
   networks: string[];
+  /** Service ids whose built images were all removed. */
+  images: string[];
 }
 
-type Candidate = { kind: 'service' | 'volume' | 'network'; name: string; owner: string };
+type Candidate = { kind: 'service' | 'volume' | 'network' | 'image'; name: string; owner: string };
 
 export class OrphanSweep {
   /** First time each object looked orphaned (kind:name → ms). */
@@ -44,6 +46,8 @@ export class OrphanSweep {
       ...(await docker.listServices({ labels: { ...scope } })).flatMap((s) => withOwner('service', s.name, owned(s.labels, 'berth.service'))),
       ...(await docker.listVolumes({ labels: { ...scope } })).flatMap((v) => withOwner('volume', v.name, owned(v.labels, 'berth.service'))),
       ...(await docker.listNetworks({ labels: { ...scope } })).flatMap((n) => withOwner('network', n.name, owned(n.labels, 'berth.project'))),
+      // Images are named by their service id (a confined sweep leaves them alone: they carry no test labels).
+      ...(scope ? [] : (await docker.imageOwners()).flatMap((id) => withOwner('image', id, id))),
     ];
     const orphans = await this.#orphaned(candidates);
     const due = orphans.filter((c) => {
@@ -55,21 +59,36 @@ export class OrphanSweep {
     // Forget what is no longer an orphan (removed, or never was).
     const current = new Set(orphans.map((c) => `${c.kind}:${c.name}`));
     for (const key of this.#seen.keys()) if (!current.has(key)) this.#seen.delete(key);
-    const result: SweepResult = { services: [], volumes: [], networks: [] };
+    const result: SweepResult = { services: [], volumes: [], networks: [], images: [] };
     // Services first: their volumes and networks are in use until their tasks are gone (next pass).
-    for (const kind of ['service', 'volume', 'network'] as const) {
+    for (const kind of ['service', 'volume', 'network', 'image'] as const) {
       for (const c of due.filter((d) => d.kind === kind)) {
         try {
           if (kind === 'volume' && (await volumeWanted(this.opts.db, c.name))) continue;
-          const outcome = kind === 'service' ? await docker.removeService(c.name) : kind === 'volume' ? await docker.removeVolume(c.name) : await docker.removeNetwork(c.name);
-          if (outcome === 'removed') result[`${kind}s`].push(c.name);
+          if ((await this.#remove(c)) === 'removed') result[`${kind}s`].push(c.name);
         } catch (err) {
           this.opts.log.warn({ err: (err as Error).message, [kind]: c.name }, 'orphan not removed yet; next pass retries');
         }
       }
     }
-    if (result.services.length + result.volumes.length + result.networks.length) this.opts.log.info({ ...result }, 'orphaned Docker objects of deleted services removed');
+    if (result.services.length + result.volumes.length + result.networks.length + result.images.length) this.opts.log.info({ ...result }, 'orphaned Docker objects of deleted services removed');
     return result;
+  }
+
+  async #remove(c: Candidate): Promise<'removed' | 'absent' | 'in use'> {
+    const { docker } = this.opts;
+    switch (c.kind) {
+      case 'service':
+        return docker.removeService(c.name);
+      case 'volume':
+        return docker.removeVolume(c.name);
+      case 'network':
+        return docker.removeNetwork(c.name);
+      case 'image': {
+        const pruned = await docker.pruneServiceImages({ serviceId: c.owner, keep: 0 });
+        return pruned.inUse.length ? 'in use' : pruned.removed.length ? 'removed' : 'absent';
+      }
+    }
   }
 
   /** Candidates whose owner Berth deleted (tombstone) and that has no row and no unfinished job. */

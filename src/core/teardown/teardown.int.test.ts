@@ -3,11 +3,13 @@
 // every Swarm service, volume and network with its labels goes, the route answers 404 through the proxy,
 // the DNS answer and the certificate are gone; the generic service DELETE on a database removes its
 // Swarm service and volume; a delete while a deploy runs is refused (409, naming the service) and
-// removes nothing; the orphan sweep removes a labelled leftover of a deleted service and leaves an
+// removes nothing; the orphan sweep removes labelled leftovers of a deleted service (Swarm service, volume, built image, project network) and leaves an
 // unlabelled look-alike, and an object of a service whose row exists, alone.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { request } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -244,14 +246,23 @@ describe('teardown: deleting a project, an environment or a service leaves nothi
     await raw.createNetwork({ Name: `berth-x-${run}`, Driver: 'overlay', Attachable: true, Labels: { 'berth.project': goneProject } });
     cleanup.push(() => raw.getNetwork(`berth-x-${run}`).remove());
 
+    // A built image of the deleted service (as the deploy pipeline labels them).
+    const ctxDir = mkdtempSync(join(tmpdir(), 'berth-sweep-'));
+    writeFileSync(join(ctxDir, 'Dockerfile'), 'FROM berth/debian:bookworm\nLABEL purpose=sweep-test\n');
+    await t.ctx.docker.buildImage({ contextDir: ctxDir, tag: `berth/sweep-${run}:1`, labels: { 'berth.service': goneService }, limits: { memoryBytes: 256 * 1024 * 1024, cpuPeriod: 100_000, cpuQuota: 100_000 } });
+    rmSync(ctxDir, { recursive: true, force: true });
+    cleanup.push(() => t.ctx.docker.pruneServiceImages({ serviceId: goneService, keep: 0 }));
+    assert.equal((await t.ctx.docker.listServiceImages(goneService)).length, 1);
+
     // The platform's own sweep (the one its repair loop runs): nothing goes before the grace period.
     const now = Date.now();
-    assert.deepEqual(await t.platform.orphans.run(now), { services: [], volumes: [], networks: [] });
+    assert.deepEqual(await t.platform.orphans.run(now), { services: [], volumes: [], networks: [], images: [] });
     const swept = await t.platform.orphans.run(now + 61_000);
-    assert.deepEqual(swept, { services: [leftover], volumes: [`sweep-${run}`], networks: [projectNetworkName(goneProject)] });
+    assert.deepEqual(swept, { services: [leftover], volumes: [`sweep-${run}`], networks: [projectNetworkName(goneProject)], images: [goneService] });
 
     const names = async () => (await objectsLabelled('berth.service', goneService)).concat(await objectsLabelled('berth.project', goneProject), await objectsLabelled('berth.service', liveId)).sort();
     assert.deepEqual(await names(), [`network berth-x-${run}`, `service ${lookalike}`, `volume sweep-live-${run}`, `volume sweep-x${run}`].sort());
     assert.equal((await c.get(`${env('keep')}/services/web`)).status, 200);
+    assert.equal((await t.ctx.docker.listServiceImages(goneService)).length, 0, 'its built image is gone');
   });
 });

@@ -254,6 +254,11 @@ export class DockerGateway {
     return this.images.listServiceImages(serviceId);
   }
 
+  /** Service ids that have Berth-built images on this node (the orphan sweep's images). */
+  imageOwners(): Promise<string[]> {
+    return this.images.imageOwners();
+  }
+
   /** Keeps the service's newest N images (default 5); removes older ones nothing uses. */
   pruneServiceImages(options: PruneImagesOptions): Promise<PruneImagesResult> {
     return this.images.pruneServiceImages(options);

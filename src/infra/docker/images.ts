@@ -86,6 +86,14 @@ export class ImageStore {
     return summaries.filter((image): image is ServiceImage => image !== undefined).sort(newestFirst);
   }
 
+  /** The service ids (`<prefix>.service` labels) that have Berth-built images on this node. */
+  async imageOwners(): Promise<string[]> {
+    const serviceKey = `${this.labels.prefix}.service`;
+    const images = await call('image.list', () => this.docker.listImages({ filters: { label: this.labels.managedFilter() } }));
+    const owners = images.filter((image) => this.labels.isManaged(image.Labels)).map((image) => image.Labels?.[serviceKey]);
+    return [...new Set(owners.filter((id): id is string => !!id && LABEL_VALUE.test(id)))];
+  }
+
   /** The list gives creation times in seconds; inspect has them to the nanosecond, which orders builds. */
   private async summarise(image: Dockerode.ImageInfo): Promise<ServiceImage | undefined> {
     let created: string;
