@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import { listAudit } from '../../core/audit/audit.ts';
-import { addMember, addMemberSchema, changeRole, createOrg, deleteOrg, listMembers, listMyOrgs, newOrgSchema, removeMember, roleSchema } from '../../core/orgs/orgs.ts';
+import { addMember, addMemberSchema, changeRole, createOrg, listMembers, listMyOrgs, newOrgSchema, removeMember, roleSchema } from '../../core/orgs/orgs.ts';
 import { resourceName } from '../../core/names.ts';
 import { access } from '../access.ts';
 import { auditOut, memberOut, ok, orgOut, orgParams } from '../schemas.ts';
@@ -36,9 +36,14 @@ export function orgRoutes(app: Api, ctx: AppContext): void {
 
   app.delete('/api/orgs/:org', {
     config: { access: access.org('org.delete'), audit: 'org.delete' },
-    schema: { summary: 'Delete an organisation and everything in it', tags: ['organisations'], params: orgParams, response: { 200: ok } },
+    schema: {
+      summary: 'Delete an organisation and everything in it, with the Docker objects, routes and certificates of its services (refused while a job of one of them is queued or running)',
+      tags: ['organisations'],
+      params: orgParams,
+      response: { 200: ok },
+    },
     handler: async (req) => {
-      await deleteOrg(db, req.org!.id);
+      await ctx.teardown.organization({ orgId: req.org!.id });
       return { ok: true as const };
     },
   });

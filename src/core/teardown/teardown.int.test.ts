@@ -1,4 +1,5 @@
-// Deleting leaves nothing behind, against real dockerd + Swarm, Caddy and Berth's DNS: a project with a
+// Deleting leaves nothing behind, against real dockerd + Swarm, Caddy and Berth's DNS (the organisation's
+// delete too): a project with a
 // deployed app (built image, routed domain, certificate row) and a PostgreSQL database is deleted and
 // every Swarm service, volume and network with its labels goes, the route answers 404 through the proxy,
 // the DNS answer and the certificate are gone; the generic service DELETE on a database removes its
@@ -264,5 +265,18 @@ describe('teardown: deleting a project, an environment or a service leaves nothi
     assert.deepEqual(await names(), [`network berth-x-${run}`, `service ${lookalike}`, `volume sweep-live-${run}`, `volume sweep-x${run}`].sort());
     assert.equal((await c.get(`${env('keep')}/services/web`)).status, 200);
     assert.equal((await t.ctx.docker.listServiceImages(goneService)).length, 0, 'its built image is gone');
+  });
+
+  it('deleting the organisation removes every project in it the same way (networks included)', async () => {
+    const projectIds = (await t.db.pool.query<{ id: string }>('SELECT id FROM projects ORDER BY name')).rows.map((r) => r.id);
+    assert.ok(projectIds.length >= 2, 'projects left from the tests above');
+    const busyNetwork = projectNetworkName(await idOf('projects', 'busy'));
+    assert.ok((await objectsLabelled('berth.project', await idOf('projects', 'busy'))).includes(`network ${busyNetwork}`), 'the busy project has its network');
+    assert.equal((await c.delete('/api/orgs/acme')).status, 200);
+    await waitFor('every project network and labelled object to go', async () => {
+      const left = (await Promise.all(projectIds.map((id) => objectsLabelled('berth.project', id)))).flat();
+      return left.length === 0 ? true : undefined;
+    }, 90_000);
+    assert.equal((await t.db.pool.query('SELECT 1 FROM deleted_resources WHERE id = ANY($1::uuid[])', [projectIds])).rowCount, projectIds.length);
   });
 });

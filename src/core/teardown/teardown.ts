@@ -1,4 +1,4 @@
-// Deleting a project, an environment or a service: one path for all three, so nothing stays behind in
+// Deleting an organisation, a project, an environment or a service: one path for all of them, so nothing stays behind in
 // Docker, the proxy or DNS. In one transaction: refuse (409, naming the service) while any job of an
 // affected service is queued or running, record the deleted ids (deleted_resources, for the orphan
 // sweep), delete the rows, re-push the route table without their routes. Then, after the commit: their
@@ -10,7 +10,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { deletedResources, environments, jobs, projects, services } from '../../db/schema/index.ts';
+import { deletedResources, environments, jobs, organizations, projects, services } from '../../db/schema/index.ts';
 import type { DockerGateway } from '../../infra/docker/index.ts';
 import { projectNetworkName, upstreamName } from '../../plan/app-service.ts';
 import { routedHosts } from '../certificates/certificates.ts';
@@ -54,10 +54,24 @@ export class Teardown {
     if (!project) throw new NotFound(`project "${opts.name}" not found`);
     return this.#run({
       services: eq(environments.projectId, project.id),
-      projectId: project.id,
+      projectIds: [project.id],
       deleteRows: async (tx) => {
         const [row] = await tx.delete(projects).where(eq(projects.id, project.id)).returning();
         if (!row) throw new NotFound(`project "${opts.name}" not found`);
+        return row;
+      },
+    });
+  }
+
+  /** An organisation: every project in it, as `project()` does for one. */
+  async organization(opts: { orgId: string }): Promise<TeardownResult<{ id: string }>> {
+    const owned = await this.deps.db.select({ id: projects.id }).from(projects).where(eq(projects.orgId, opts.orgId));
+    return this.#run({
+      services: eq(projects.orgId, opts.orgId),
+      projectIds: owned.map((p) => p.id),
+      deleteRows: async (tx) => {
+        const [row] = await tx.delete(organizations).where(eq(organizations.id, opts.orgId)).returning({ id: organizations.id });
+        if (!row) throw new NotFound('organisation not found');
         return row;
       },
     });
@@ -94,7 +108,7 @@ export class Teardown {
     while (this.#pending.size) await Promise.all([...this.#pending]);
   }
 
-  async #run<T>(o: { services: SQL; projectId?: string; deleteRows: (tx: Db) => Promise<T> }): Promise<TeardownResult<T>> {
+  async #run<T>(o: { services: SQL; projectIds?: string[]; deleteRows: (tx: Db) => Promise<T> }): Promise<TeardownResult<T>> {
     const { db } = this.deps;
     const { deleted, doomed, removedHosts } = await db.transaction(async (tx) => {
       // Locked: a deploy or database change committing now either came first (its job is seen below) or
@@ -103,13 +117,14 @@ export class Teardown {
         .select({ id: services.id, name: services.name, kind: services.kind })
         .from(services)
         .innerJoin(environments, eq(environments.id, services.environmentId))
+        .innerJoin(projects, eq(projects.id, environments.projectId))
         .where(o.services)
         .orderBy(services.name)
         .for('update', { of: services });
       await this.#assertIdle(tx, doomed);
       const hostsBefore = await routedHosts(tx);
       if (doomed.length) await tx.insert(deletedResources).values(doomed.map((s) => ({ id: s.id, kind: 'service' as const }))).onConflictDoNothing();
-      if (o.projectId) await tx.insert(deletedResources).values({ id: o.projectId, kind: 'project' }).onConflictDoNothing();
+      if (o.projectIds?.length) await tx.insert(deletedResources).values(o.projectIds.map((id) => ({ id, kind: 'project' as const }))).onConflictDoNothing();
       const deleted = await o.deleteRows(tx);
       const hostsAfter = new Set(await routedHosts(tx));
       // Same transaction: a proxy that refuses the new table keeps everything. No running ingress, no route to withdraw.
@@ -120,7 +135,7 @@ export class Teardown {
     });
     for (const s of doomed) this.deps.ingress.withdraw?.(upstreamName(s.id));
     await this.#removeSwarmServices(doomed);
-    this.#background(this.#finish(doomed, removedHosts, o.projectId));
+    this.#background(this.#finish(doomed, removedHosts, o.projectIds ?? []));
     return { deleted, services: doomed, removedHosts };
   }
 
@@ -148,7 +163,7 @@ export class Teardown {
     }
   }
 
-  async #finish(doomed: Doomed[], removedHosts: string[], projectId: string | undefined): Promise<void> {
+  async #finish(doomed: Doomed[], removedHosts: string[], projectIds: string[]): Promise<void> {
     for (const host of removedHosts) await this.#attempt(`certificate of ${host}`, () => this.deps.certificates.hostRemoved(host), 1);
     for (const s of doomed) {
       if (s.kind === 'database') await this.#attempt(`database ${s.id}`, () => this.deps.databases.removeDatabaseObjects(s.id), 1);
@@ -162,7 +177,7 @@ export class Teardown {
         if (inUse.length) throw new Error(`${inUse.length} image(s) still used by exiting containers`);
       });
     }
-    if (projectId) await this.#attempt(`network of project ${projectId}`, async () => void (await this.deps.docker.removeNetwork(projectNetworkName(projectId))));
+    for (const id of projectIds) await this.#attempt(`network of project ${id}`, async () => void (await this.deps.docker.removeNetwork(projectNetworkName(id))));
   }
 
   /** Retries `work` until it succeeds or the retry window closes; then logs and leaves it to the orphan sweep. */
