@@ -4,21 +4,35 @@
 // restarted Pebble), so there is no account URL to go stale. Must never log keys or key authorizations,
 // and never answer a challenge itself: the caller's publish/withdraw hooks do (a DB table any replica serves).
 import { Agent } from 'node:https';
-import * as acme from 'acme-client';
+import type * as Acme from 'acme-client';
 
 /** `letsencrypt` (production, the default), `letsencrypt-staging`, or any https directory URL. */
 export function acmeDirectoryUrl(setting: string | undefined): string {
-  if (!setting || setting === 'letsencrypt') return acme.directory.letsencrypt.production;
-  if (setting === 'letsencrypt-staging') return acme.directory.letsencrypt.staging;
+  if (!setting || setting === 'letsencrypt') return 'https://acme-v02.api.letsencrypt.org/directory';
+  if (setting === 'letsencrypt-staging') return 'https://acme-staging-v02.api.letsencrypt.org/directory';
   return setting;
+}
+
+let trustedCa: Agent | undefined;
+let acmeClient: Promise<typeof Acme> | undefined;
+
+/**
+ * acme-client and its crypto libraries (~20 MiB resident) are loaded when a certificate is first issued,
+ * not at boot. Every use goes through here (dns01.ts too), so an extra trusted CA is always applied.
+ */
+export async function loadAcme(): Promise<typeof Acme> {
+  const acme = await (acmeClient ??= import('acme-client'));
+  if (trustedCa) acme.axios.defaults.httpsAgent = trustedCa;
+  return acme;
 }
 
 /** Trusts an extra CA for the directory's HTTPS (Pebble in tests). Process-wide: acme-client has one axios. */
 export function trustAcmeCa(caPem: string): void {
-  acme.axios.defaults.httpsAgent = new Agent({ ca: caPem });
+  trustedCa = new Agent({ ca: caPem });
 }
 
 export async function newAccountKey(): Promise<string> {
+  const acme = await loadAcme();
   return (await acme.crypto.createPrivateEcdsaKey('P-256')).toString();
 }
 
@@ -44,6 +58,7 @@ export interface IssuedCertificate {
 }
 
 export async function issueCertificate(req: IssueRequest): Promise<IssuedCertificate> {
+  const acme = await loadAcme();
   const client = new acme.Client({ directoryUrl: req.directoryUrl, accountKey: req.accountKeyPem, backoffAttempts: 10, backoffMin: 200, backoffMax: 3000 });
   const [key, csr] = await acme.crypto.createCsr({ commonName: req.hosts[0]!, altNames: [...req.hosts] }, await acme.crypto.createPrivateEcdsaKey('P-256'));
   const chainPem = await client.auto({

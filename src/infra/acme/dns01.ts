@@ -4,10 +4,9 @@
 // removed afterwards whatever the outcome. Account handling as in client.ts (same key, re-registered).
 // Changes to one record name are serialised: `*.example.com` and `example.com` share a name, and a
 // read-modify-write provider (Route 53) would otherwise lose one value. Must never log key authorizations.
-import * as acme from 'acme-client';
 import type { Dns01Provider } from '../dns01/provider.ts';
 import { challengeRecordName } from '../dns01/provider.ts';
-import type { IssuedCertificate } from './client.ts';
+import { loadAcme, type IssuedCertificate } from './client.ts';
 
 export interface Dns01IssueRequest {
   directoryUrl: string;
@@ -34,6 +33,7 @@ function serialiser(): <T>(key: string, task: () => Promise<T>) => Promise<T> {
 }
 
 export async function issueCertificateDns01(req: Dns01IssueRequest): Promise<IssuedCertificate> {
+  const acme = await loadAcme();
   const client = new acme.Client({ directoryUrl: req.directoryUrl, accountKey: req.accountKeyPem, backoffAttempts: 10, backoffMin: 200, backoffMax: 3000 });
   const [key, csr] = await acme.crypto.createCsr({ commonName: req.hosts[0]!, altNames: [...req.hosts] }, await acme.crypto.createPrivateEcdsaKey('P-256'));
   const serial = serialiser();

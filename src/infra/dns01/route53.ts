@@ -4,14 +4,8 @@
 // set and UPSERT it with the value added or removed (DELETE when none is left) — the wildcard and its
 // base name share `_acme-challenge.<base>`, so callers serialise changes to one name (acme/dns01.ts
 // does). Visibility = GetChange reports INSYNC. Must never log the secret access key.
-import {
-  ChangeResourceRecordSetsCommand,
-  GetChangeCommand,
-  ListHostedZonesByNameCommand,
-  ListResourceRecordSetsCommand,
-  Route53Client,
-  type ResourceRecordSet,
-} from '@aws-sdk/client-route-53';
+import type * as Route53 from '@aws-sdk/client-route-53';
+import type { ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
 import { Dns01Error, inZone, pollUntil, trimDot, type Dns01Provider, type WaitOptions } from './provider.ts';
 
 export interface Route53Options {
@@ -30,21 +24,18 @@ export interface Route53Options {
 
 const quote = (value: string) => `"${value}"`;
 
+// The SDK (~15 MiB resident) is loaded when a Route 53 provider first talks to AWS, not at boot.
+let sdk: Promise<typeof Route53> | undefined;
+const loadSdk = (): Promise<typeof Route53> => (sdk ??= import('@aws-sdk/client-route-53'));
+
 export class Route53Provider implements Dns01Provider {
   readonly type = 'route53' as const;
-  readonly #client: Route53Client;
+  #client: Route53Client | undefined;
   #zoneId: Promise<string> | undefined;
   /** The change that last touched a name+value: what waitUntilVisible waits for. */
   readonly #changes = new Map<string, string>();
 
-  constructor(private readonly opts: Route53Options) {
-    this.#client = new Route53Client({
-      region: opts.region ?? 'us-east-1',
-      credentials: { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey },
-      maxAttempts: 2,
-      ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
-    });
-  }
+  constructor(private readonly opts: Route53Options) {}
 
   async present(fqdn: string, value: string): Promise<void> {
     const current = await this.#recordSet(fqdn);
@@ -68,7 +59,7 @@ export class Route53Provider implements Dns01Provider {
     const id = this.#changes.get(`${trimDot(fqdn)} ${value}`);
     if (!id) return; // the value was already there before this provider added it
     await pollUntil(
-      async () => (await this.#send(() => this.#client.send(new GetChangeCommand({ Id: id })), `read the status of change ${id}`)).ChangeInfo?.Status === 'INSYNC',
+      async () => (await this.#send((aws, client) => client.send(new aws.GetChangeCommand({ Id: id })), `read the status of change ${id}`)).ChangeInfo?.Status === 'INSYNC',
       `Route 53 did not report the change of ${fqdn} INSYNC`,
       { ...opts, intervalMs: 2000 },
     );
@@ -78,7 +69,7 @@ export class Route53Provider implements Dns01Provider {
     const name = trimDot(fqdn);
     const HostedZoneId = await this.#hostedZoneId(fqdn);
     const out = await this.#send(
-      () => this.#client.send(new ListResourceRecordSetsCommand({ HostedZoneId, StartRecordName: name, StartRecordType: 'TXT', MaxItems: 1 })),
+      (aws, client) => client.send(new aws.ListResourceRecordSetsCommand({ HostedZoneId, StartRecordName: name, StartRecordType: 'TXT', MaxItems: 1 })),
       `read the TXT record ${fqdn}`,
     );
     // The list starts at the name; the first set may be a later one when ours does not exist.
@@ -88,7 +79,7 @@ export class Route53Provider implements Dns01Provider {
   async #change(fqdn: string, action: 'UPSERT' | 'DELETE', set: ResourceRecordSet, what: string): Promise<string> {
     const HostedZoneId = await this.#hostedZoneId(fqdn);
     const out = await this.#send(
-      () => this.#client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId, ChangeBatch: { Comment: 'ACME DNS-01 challenge (Berth)', Changes: [{ Action: action, ResourceRecordSet: set }] } })),
+      (aws, client) => client.send(new aws.ChangeResourceRecordSetsCommand({ HostedZoneId, ChangeBatch: { Comment: 'ACME DNS-01 challenge (Berth)', Changes: [{ Action: action, ResourceRecordSet: set }] } })),
       `${what} the TXT record ${fqdn}`,
     );
     return out.ChangeInfo!.Id!;
@@ -106,15 +97,23 @@ export class Route53Provider implements Dns01Provider {
   async #lookupZone(): Promise<string> {
     if (this.opts.hostedZoneId) return this.opts.hostedZoneId;
     const zone = trimDot(this.opts.zone).toLowerCase();
-    const out = await this.#send(() => this.#client.send(new ListHostedZonesByNameCommand({ DNSName: zone, MaxItems: 1 })), `find the hosted zone ${zone}`);
+    const out = await this.#send((aws, client) => client.send(new aws.ListHostedZonesByNameCommand({ DNSName: zone, MaxItems: 1 })), `find the hosted zone ${zone}`);
     const found = out.HostedZones?.find((z) => trimDot(z.Name ?? '').toLowerCase() === zone && !z.Config?.PrivateZone);
     if (!found?.Id) throw new Dns01Error(`Route 53 has no public hosted zone named ${zone} that these credentials can see`);
     return found.Id.replace(/^\/hostedzone\//, '');
   }
 
-  async #send<T>(call: () => Promise<T>, what: string): Promise<T> {
+  /** Runs one call with the SDK and this provider's client (both made on first use); errors become Dns01Error. */
+  async #send<T>(call: (aws: typeof Route53, client: Route53Client) => Promise<T>, what: string): Promise<T> {
     try {
-      return await call();
+      const aws = await loadSdk();
+      this.#client ??= new aws.Route53Client({
+        region: this.opts.region ?? 'us-east-1',
+        credentials: { accessKeyId: this.opts.accessKeyId, secretAccessKey: this.opts.secretAccessKey },
+        maxAttempts: 2,
+        ...(this.opts.endpoint ? { endpoint: this.opts.endpoint } : {}),
+      });
+      return await call(aws, this.#client);
     } catch (err) {
       const e = err as Error & { $metadata?: { httpStatusCode?: number } };
       const status = e.$metadata?.httpStatusCode ? `HTTP ${e.$metadata.httpStatusCode} ` : '';

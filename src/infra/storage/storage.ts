@@ -5,10 +5,9 @@
 // (StorageError says which setting the user should look at).
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import {
-  DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type * as S3 from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import type { Upload } from '@aws-sdk/lib-storage';
 import { toStorageError } from './errors.ts';
 
 export interface StorageLocation {
@@ -46,6 +45,12 @@ export interface StorageOptions {
 
 const DEFAULT_PART = 8 * 1024 * 1024;
 
+// The SDK (~15 MiB resident) is loaded on first use, not at boot: an idle control plane never needs it.
+type Sdk = typeof S3 & { Upload: typeof Upload };
+let sdk: Promise<Sdk> | undefined;
+const loadSdk = (): Promise<Sdk> =>
+  (sdk ??= Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage')]).then(([s3, { Upload }]) => ({ ...s3, Upload })));
+
 /** Normalises a prefix to '' or 'a/b/' (no leading slash). */
 export function normalisePrefix(prefix: string): string {
   const trimmed = prefix.replace(/^\/+/, '').replace(/\/+$/, '');
@@ -54,7 +59,8 @@ export function normalisePrefix(prefix: string): string {
 
 export class ObjectStorage {
   readonly location: StorageLocation;
-  readonly #client: S3Client;
+  readonly #config: S3ClientConfig;
+  #client: S3Client | undefined;
   readonly #prefix: string;
   readonly #partSize: number;
   readonly #queueSize: number;
@@ -64,7 +70,7 @@ export class ObjectStorage {
     this.#prefix = normalisePrefix(location.prefix);
     this.#partSize = options.partSizeBytes ?? DEFAULT_PART;
     this.#queueSize = options.queueSize ?? 2;
-    const config: S3ClientConfig = {
+    this.#config = {
       region: location.region,
       forcePathStyle: location.forcePathStyle,
       credentials: { accessKeyId: location.accessKeyId, secretAccessKey: location.secretAccessKey },
@@ -75,7 +81,13 @@ export class ObjectStorage {
       responseChecksumValidation: 'WHEN_REQUIRED',
       ...(location.endpoint ? { endpoint: location.endpoint } : {}),
     };
-    this.#client = new S3Client(config);
+  }
+
+  /** The SDK and this location's client, both made on first use. */
+  async #sdk(): Promise<{ aws: Sdk; client: S3Client }> {
+    const aws = await loadSdk();
+    this.#client ??= new aws.S3Client(this.#config);
+    return { aws, client: this.#client };
   }
 
   /** The full key in the bucket. */
@@ -85,8 +97,12 @@ export class ObjectStorage {
 
   /** Streams `body` to `key` as a multipart upload; aborts (and removes the parts) on error or signal. */
   async upload(key: string, body: Readable, opts: { contentType?: string; signal?: AbortSignal } = {}): Promise<void> {
-    const upload = new Upload({
-      client: this.#client,
+    const { aws, client } = await this.#sdk().catch((err: unknown) => {
+      body.destroy();
+      throw toStorageError('upload', err, this.location);
+    });
+    const upload = new aws.Upload({
+      client,
       params: { Bucket: this.location.bucket, Key: this.fullKey(key), Body: body, ContentType: opts.contentType ?? 'application/octet-stream' },
       partSize: this.#partSize,
       queueSize: this.#queueSize,
@@ -107,7 +123,8 @@ export class ObjectStorage {
   /** The object's bytes as a stream (nothing buffered beyond the socket's window). */
   async download(key: string, opts: { signal?: AbortSignal } = {}): Promise<Readable> {
     try {
-      const out = await this.#client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.fullKey(key) }), opts.signal ? { abortSignal: opts.signal } : {});
+      const { aws, client } = await this.#sdk();
+      const out = await client.send(new aws.GetObjectCommand({ Bucket: this.location.bucket, Key: this.fullKey(key) }), opts.signal ? { abortSignal: opts.signal } : {});
       return out.Body as Readable;
     } catch (err) {
       throw toStorageError('download', err, this.location);
@@ -117,7 +134,8 @@ export class ObjectStorage {
   /** Size of an object, or undefined when it does not exist. */
   async size(key: string): Promise<number | undefined> {
     try {
-      const out = await this.#client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.fullKey(key) }));
+      const { aws, client } = await this.#sdk();
+      const out = await client.send(new aws.HeadObjectCommand({ Bucket: this.location.bucket, Key: this.fullKey(key) }));
       return out.ContentLength ?? 0;
     } catch (err) {
       const e = toStorageError('head', err, this.location);
@@ -132,8 +150,9 @@ export class ObjectStorage {
     do {
       let page;
       try {
-        page = await this.#client.send(
-          new ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: this.fullKey(prefix), ...(token ? { ContinuationToken: token } : {}) }),
+        const { aws, client } = await this.#sdk();
+        page = await client.send(
+          new aws.ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: this.fullKey(prefix), ...(token ? { ContinuationToken: token } : {}) }),
         );
       } catch (err) {
         throw toStorageError('list', err, this.location);
@@ -151,8 +170,9 @@ export class ObjectStorage {
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000);
       try {
-        const out = await this.#client.send(
-          new DeleteObjectsCommand({ Bucket: this.location.bucket, Delete: { Objects: batch.map((k) => ({ Key: this.fullKey(k) })), Quiet: true } }),
+        const { aws, client } = await this.#sdk();
+        const out = await client.send(
+          new aws.DeleteObjectsCommand({ Bucket: this.location.bucket, Delete: { Objects: batch.map((k) => ({ Key: this.fullKey(k) })), Quiet: true } }),
         );
         const failed = (out.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
         if (failed.length) throw Object.assign(new Error(`${failed[0]!.Key}: ${failed[0]!.Message ?? failed[0]!.Code}`), { name: failed[0]!.Code ?? 'DeleteFailed' });
@@ -188,6 +208,6 @@ export class ObjectStorage {
   }
 
   close(): void {
-    this.#client.destroy();
+    this.#client?.destroy();
   }
 }
