@@ -167,7 +167,7 @@ describe('berth deploy, logs, status, domains and webhook against a real server 
     );
     const table = await s.berth(['domains', 'web', ...SCOPE]);
     assert.match(table.stdout, /^HOST\s+PATH\s+PORT\s+TLS\s+ADDED$/m);
-    assert.match(table.stdout, /^shop\.example\.com\s+\/api\s+80\s+\d{4}-\d\d-\d\d \d\d:\d\d$/m);
+    assert.match(table.stdout, /^shop\.example\.com\s+\/api\s+80\s+-\s+\d{4}-\d\d-\d\d \d\d:\d\d$/m);
 
     const ambiguous = await s.berth(['domains', 'remove', 'web', 'shop.example.com', ...SCOPE]);
     assert.equal(ambiguous.code, EXIT.failed);
@@ -189,7 +189,7 @@ describe('berth deploy, logs, status, domains and webhook against a real server 
     assert.equal((await s.berth(['config', 'set', 'domain', 'apps.example.com'])).code, 0);
     try {
       const list = await s.berth(['domains', 'web', ...SCOPE]);
-      assert.match(list.stdout, /^web-shop\.apps\.example\.com\s+\/\s+80\s+automatic \(base domain\)$/m);
+      assert.match(list.stdout, /^web-shop\.apps\.example\.com\s+\/\s+80\s+-\s+automatic \(base domain\)$/m);
       const r = await s.berth(['domains', 'remove', 'web', 'web-shop.apps.example.com', ...SCOPE]);
       assert.equal(r.code, EXIT.failed);
       assert.match(r.stderr, /is web's automatic domain under the base domain: it cannot be removed \(unset the base domain instead: berth config unset domain\)/);
