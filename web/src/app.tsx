@@ -14,6 +14,7 @@ const MembersPage = lazy(() => import('./pages/members'));
 const ApiKeysPage = lazy(() => import('./pages/api-keys'));
 const StatusPage = lazy(() => import('./pages/status'));
 const ProjectPage = lazy(() => import('./pages/project/index'));
+const DestinationsPage = lazy(() => import('./pages/destinations/index'));
 
 function Home() {
   const me = useMe();
@@ -48,6 +49,7 @@ const Members = page(MembersPage);
 const ApiKeys = page(ApiKeysPage);
 const Status = page(StatusPage);
 const Project = page(ProjectPage);
+const Destinations = page(DestinationsPage);
 
 export function App() {
   return (
@@ -63,6 +65,7 @@ export function App() {
                 <Route path="/orgs" component={Orgs} />
                 <Route path="/orgs/:org" component={Projects} />
                 <Route path="/orgs/:org/members" component={Members} />
+                <Route path="/orgs/:org/backup-destinations" component={Destinations} />
                 <Route path="/orgs/:org/projects/:project" component={Project} nest />
                 <Route path="/account/api-keys" component={ApiKeys} />
                 <Route path="/status" component={Status} />

@@ -80,6 +80,7 @@ export function Shell({ children }: { children: ReactNode }) {
         <nav aria-label="Main" className="nav">
           {org && <NavLink href={`/orgs/${org}`} exact>Projects</NavLink>}
           {org && <NavLink href={`/orgs/${org}/members`}>Members</NavLink>}
+          {org && <NavLink href={`/orgs/${org}/backup-destinations`}>Backups</NavLink>}
           <NavLink href="/account/api-keys">API keys</NavLink>
           {user?.isInstanceAdmin && <NavLink href="/status">Server</NavLink>}
         </nav>

@@ -17,8 +17,11 @@ import { Empty, LoadError, Loading, PageHeader } from '../../ui/layout';
 import { useLiveEvents, type StatusSummary } from '../services/live';
 import ServicePage from '../services/service';
 import { StateBadge, versionLabel } from '../services/state';
+import { DatabaseList } from '../databases/list';
 
 const NewService = lazy(() => import('../services/new'));
+const NewDatabase = lazy(() => import('../databases/new'));
+const DatabasePage = lazy(() => import('../databases/database'));
 
 export default function ProjectPage() {
   const { org, project } = useParams<{ org: string; project: string }>();
@@ -27,6 +30,10 @@ export default function ProjectPage() {
       <Switch>
         <Route path="/env/:env/services/:service" nest>
           {(p: { env: string; service: string }) => <ServicePage org={org} project={project} env={p.env} service={p.service} />}
+        </Route>
+        <Route path="/env/:env/databases/new">{(p: { env: string }) => <NewDatabase org={org} project={project} env={p.env} />}</Route>
+        <Route path="/env/:env/databases/:database" nest>
+          {(p: { env: string; database: string }) => <DatabasePage org={org} project={project} env={p.env} database={p.database} />}
         </Route>
         <Route path="/env/:env/new">{(p: { env: string }) => <NewService org={org} project={project} env={p.env} />}</Route>
         <Route path="/env/:env">{(p: { env: string }) => <ProjectOverview org={org} project={project} env={p.env} />}</Route>
@@ -64,7 +71,8 @@ function ProjectOverview({ org, project, env }: { org: string; project: string; 
       setLive((m) => ({ ...m, [e.data.id]: e.data }));
     } else if (e.event === 'reconnect') status.reload();
   });
-  const services = useMemo(() => (status.data ?? []).map((s) => live[s.id] ?? s), [status.data, live]);
+  // Database services have their own list (below), with their own status.
+  const services = useMemo(() => (status.data ?? []).filter((s) => s.kind !== 'database').map((s) => live[s.id] ?? s), [status.data, live]);
 
   return (
     <div className="stack">
@@ -91,6 +99,7 @@ function ProjectOverview({ org, project, env }: { org: string; project: string; 
       ) : (
         <ServiceList env={env} services={services} />
       )}
+      <DatabaseList org={org} project={project} env={env} />
       <details className="card">
         <summary>Environments</summary>
         <EnvironmentsPanel org={org} project={project} />
