@@ -102,7 +102,9 @@ export async function verifyVolumeBackup(o: {
     const report = await o.containers.withScratchContainer(
       { image: o.toolsImage, cmd: ['sleep', 'infinity'], labels: { ...o.labels, 'berth.role': 'backup-verification' } },
       async (id) => {
-        const unpack = ['tar', '-x', '-f', '-', '-C', '/tmp', '--no-same-owner'];
+        // --ignore-zeros: read to the end of the stream, past the end-of-archive blocks, so the object is
+        // consumed whole (its SHA-256 is checked at the end) and tar never exits while input is still coming.
+        const unpack = ['tar', '-x', '-f', '-', '-C', '/tmp', '--no-same-owner', '--ignore-zeros'];
         assertExecSucceeded(unpack, await o.containers.execWithInput(id, { argv: unpack, stdin: await downloadChecked(o.storage, o.object.key, o.object.sha256, signal), ...signal }));
         const countArgv = ['find', '/tmp', '-mindepth', '1', '-type', 'f', '-printf', '%s\\n'];
         const listed = await o.containers.exec(id, { argv: countArgv, ...signal, maxOutputBytes: 64 * 1024 * 1024 });

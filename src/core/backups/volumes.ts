@@ -47,7 +47,9 @@ export async function restoreVolume(o: VolumeJob & { object: StoredBackup }): Pr
     async (id) => {
       const empty = ['find', MOUNT, '-mindepth', '1', '-delete'];
       assertExecSucceeded(empty, await o.containers.exec(id, { argv: empty, ...signal }));
-      const unpack = ['tar', '-x', '-f', '-', '-C', MOUNT, '--numeric-owner', '--same-permissions'];
+      // --ignore-zeros: read to the end of the stream, past the end-of-archive blocks, so the object is
+      // consumed whole (its SHA-256 is checked at the end) and tar never exits while input is still coming.
+      const unpack = ['tar', '-x', '-f', '-', '-C', MOUNT, '--numeric-owner', '--same-permissions', '--ignore-zeros'];
       const stdin = await downloadChecked(o.storage, o.object.key, o.object.sha256, signal);
       assertExecSucceeded(unpack, await o.containers.execWithInput(id, { argv: unpack, stdin, ...signal }));
     },
