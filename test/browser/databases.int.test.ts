@@ -251,6 +251,27 @@ describe('dashboard: backup destinations, a PostgreSQL database, backups, restor
     assert.deepEqual(errors, []);
   });
 
+  it('settings: a version downgrade is refused by the field; logs follow the server output', async () => {
+    await tab('Settings');
+    const form = page.getByRole('form', { name: 'Database settings' });
+    await form.waitFor();
+    await checkA11y(page);
+    await checkFocusOrder(page, ['Memory limit (MB)', 'CPU limit (cores)', 'External port', 'Save and restart'], { start: 'form[aria-label="Database settings"] select[name="version"]' });
+    await form.getByLabel('Version').selectOption('14');
+    await form.getByRole('button', { name: 'Save and restart' }).click();
+    const versionError = page.locator('[data-field-error="version"]');
+    await versionError.waitFor();
+    const refused = await owner.patch(`${ENV}/databases/maindb`, { version: '14' });
+    assert.equal(refused.status, 400);
+    assert.equal(await versionError.innerText(), refused.body.issues[0].message);
+    assert.equal((await owner.get(`${ENV}/databases/maindb`)).body.version, '15', 'nothing changed');
+
+    await tab('Logs');
+    await page.getByTestId('logs-state').getByText('following').waitFor();
+    await page.getByTestId('database-log').getByText(/ready to accept connections/).first().waitFor({ timeout: 30_000 });
+    await checkA11y(page);
+  });
+
   it('360 px wide and dark: database and destinations pages do not scroll sideways; axe passes', async () => {
     const narrow = await newPage(browser, { baseURL: server.url, viewport: { width: 360, height: 740 }, colorScheme: 'dark' });
     await signIn(narrow.page);
@@ -272,5 +293,22 @@ describe('dashboard: backup destinations, a PostgreSQL database, backups, restor
     }
     assert.deepEqual(narrow.errors, []);
     await narrow.context.close();
+  });
+
+  it('danger zone: delete needs the name typed; the database is gone from the project page', async () => {
+    await page.goto(`${PROJECT}/databases/maindb/danger`);
+    const form = page.getByRole('form', { name: 'Delete the database' });
+    await form.waitFor();
+    await checkA11y(page);
+    await checkFocusOrder(page, ['Stop database', 'Restart database', 'Type maindb to confirm'], { start: '#main' });
+    const del = form.getByRole('button', { name: 'Delete database' });
+    assert.equal(await del.isDisabled(), true);
+    await form.getByLabel('Type maindb to confirm').fill('maindb');
+    await del.click();
+    await page.waitForURL(`**${PROJECT}`);
+    await until('the database deleted', async () => ((await owner.get(`${ENV}/databases`)).body as unknown[]).length === 0, 60_000);
+    await page.reload();
+    await page.getByText('No databases in production yet', { exact: false }).waitFor();
+    assert.deepEqual(errors, []);
   });
 });
