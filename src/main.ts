@@ -12,6 +12,15 @@ if (argv[0] === 'dns') {
     const { runDnsProcess } = await import('./infra/dns/process.ts');
     await runDnsProcess({ host: values.host, port: Number(values.port), recordsFile: values.records });
   }
+} else if (argv.length === 1 && argv[0] === 'server') {
+  // The control plane skips the client commands and commander (less to keep resident); `berth server --help`
+  // and the like still go through the CLI below. A failed boot is reported as the CLI reports errors.
+  const [{ runServer }, { renderError }] = await Promise.all([import('./cli/server-command.ts'), import('./cli/output.ts')]);
+  process.exitCode = await runServer().catch((err: unknown) => {
+    const rendered = renderError(err, { json: false, debug: Boolean(process.env.BERTH_DEBUG) });
+    process.stderr.write(rendered.text);
+    return rendered.exitCode;
+  });
 } else {
   const { runCli } = await import('./cli/program.ts');
   process.exitCode = await runCli(argv);
