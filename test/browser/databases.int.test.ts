@@ -207,6 +207,15 @@ describe('dashboard: backup destinations, a PostgreSQL database, backups, restor
     assert.match(await restore.innerText(), /safety backup/);
     await checkA11y(page);
     await checkFocusOrder(page, ['Type maindb to confirm', 'Cancel'], { start: 'form[aria-label="Restore a backup"] input[value="this"]' });
+    // Into a new database: a bad name is refused by the field, and no database is created.
+    await restore.getByRole('radio', { name: /A new database/ }).check();
+    await restore.getByLabel('New database name').fill('Bad Name!');
+    await restore.getByRole('button', { name: 'Restore', exact: true }).click();
+    const nameError = page.locator('[data-field-error="service"]');
+    await nameError.waitFor();
+    assert.ok((await nameError.innerText()).length > 0);
+    assert.equal(((await owner.get(`${ENV}/databases`)).body as unknown[]).length, 1, 'no database created');
+    await restore.getByRole('radio', { name: /This database/ }).check();
     const submit = restore.getByRole('button', { name: 'Restore', exact: true });
     assert.equal(await submit.isDisabled(), true, 'disabled until the name is typed');
     await restore.getByLabel('Type maindb to confirm').fill('maindb');
