@@ -126,6 +126,9 @@ describe('dashboard: organisations, projects, environments, API keys, members, s
     await beta.getByRole('button', { name: 'Confirm' }).click();
     await toast(page, /Organisation deleted/);
     await beta.waitFor({ state: 'detached' });
+    // The switcher re-reads the user's organisations after the delete: wait for that refresh (bounded).
+    const options = () => page.locator('#org-switcher option').allInnerTexts();
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline && (await options()).includes('beta'); ) await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(await page.locator('#org-switcher option').allInnerTexts(), ['acme', 'All organisations…'], 'the switcher follows');
   });
 
