@@ -688,7 +688,7 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete an organisation and everything in it */
+        /** Delete an organisation and everything in it, with the Docker objects, routes and certificates of its services (refused while a job of one of them is queued or running) */
         delete: {
             parameters: {
                 query?: never;
