@@ -17,7 +17,7 @@ import { SVC_URL } from './deployments.ts';
 
 const DEST_URL = '/api/orgs/:org/backup-destinations';
 
-const destinationOut = z.object({
+export const destinationOut = z.object({
   id: z.uuid(),
   name: z.string(),
   endpoint: z.string().nullable(),
@@ -32,7 +32,7 @@ const probeOut = z.object({ ok: z.literal(true), writeMs: z.number(), readMs: z.
 
 const report = z.object({ objects: z.array(z.object({ name: z.string(), count: z.number(), checksum: z.string().optional() })) }).nullable();
 
-const backupOut = z.object({
+export const backupOut = z.object({
   id: z.uuid(),
   serviceId: z.uuid().nullable(),
   destination: z.string(),
@@ -60,7 +60,7 @@ const backupOut = z.object({
   objectDeletedAt: isoDate.nullable().describe('set when retention removed the stored object'),
 });
 
-const scheduleOut = z.object({
+export const scheduleOut = z.object({
   id: z.uuid(),
   destination: z.string(),
   kind: z.enum(['database', 'volume']),
@@ -76,7 +76,7 @@ const scheduleOut = z.object({
   createdAt: isoDate,
 });
 
-const restoreOut = z.object({
+export const restoreOut = z.object({
   id: z.uuid(),
   backupId: z.uuid(),
   targetServiceId: z.uuid().nullable(),

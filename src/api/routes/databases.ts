@@ -13,7 +13,7 @@ import type { Api } from '../server.ts';
 
 const databaseParams = environmentParams.extend({ database: resourceName });
 
-const databaseOut = z.object({
+export const databaseOut = z.object({
   id: z.string(),
   name: z.string(),
   project: z.string(),
@@ -35,7 +35,7 @@ const databaseOut = z.object({
   updatedAt: z.date(),
 });
 
-const credentialsOut = z.object({
+export const credentialsOut = z.object({
   user: z.string(),
   password: z.string(),
   database: z.string(),

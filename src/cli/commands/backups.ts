@@ -3,6 +3,8 @@
 // key never goes through argv (it would show in `ps` and shell history): it is read from
 // BERTH_S3_SECRET_ACCESS_KEY (or AWS_SECRET_ACCESS_KEY), or from stdin with --secret-stdin.
 import type { Command } from 'commander';
+import type { z } from 'zod';
+import type { backupOut, destinationOut, restoreOut, scheduleOut } from '../../api/routes/backups.ts';
 import type { Act } from '../action.ts';
 import { path, type ServiceScope } from '../api-client.ts';
 import type { CliContext, ServiceOptions } from '../context.ts';
@@ -11,59 +13,11 @@ import { clean, shortDate, table } from '../output.ts';
 import { integer } from '../service-input.ts';
 import { serviceScopeOptions } from '../service-flags.ts';
 
-interface DestinationOut {
-  id: string;
-  name: string;
-  endpoint: string | null;
-  region: string;
-  bucket: string;
-  prefix: string;
-  forcePathStyle: boolean;
-  accessKeyHint: string;
-  createdAt: string;
-}
-
-interface BackupOut {
-  id: string;
-  destination: string;
-  kind: 'database' | 'volume';
-  volume: string | null;
-  trigger: string;
-  engine: string | null;
-  engineVersion: string | null;
-  objectKey: string;
-  status: string;
-  error: string | null;
-  sizeBytes: number | null;
-  sha256: string | null;
-  verification: { status: string; report: { objects: Array<{ name: string; count: number }> } | null; durationMs: number | null };
-  jobId: string | null;
-  createdAt: string;
-  objectDeletedAt: string | null;
-}
-
-interface ScheduleOut {
-  id: string;
-  destination: string;
-  kind: string;
-  volume: string | null;
-  cron: string;
-  timezone: string;
-  keepCount: number | null;
-  keepDays: number | null;
-  enabled: boolean;
-  nextRunAt: string | null;
-  lastRunAt: string | null;
-}
-
-interface RestoreOut {
-  id: string;
-  backupId: string;
-  status: string;
-  safetyBackupId: string | null;
-  error: string | null;
-  jobId: string | null;
-}
+// The server's own response schemas, as types only (see api-client.ts): the CLI loads no server code.
+type DestinationOut = z.input<typeof destinationOut>;
+type BackupOut = z.input<typeof backupOut>;
+type ScheduleOut = z.input<typeof scheduleOut>;
+type RestoreOut = z.input<typeof restoreOut>;
 
 const destinations = async (ctx: CliContext) => path`/api/orgs/${await ctx.org()}/backup-destinations`;
 const svc = (s: ServiceScope, name: string) => path`/api/orgs/${s.org}/projects/${s.project}/environments/${s.env}/services/${name}`;

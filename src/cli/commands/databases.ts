@@ -1,6 +1,8 @@
 // berth db create / list / show / credentials / logs / start / stop / restart / set-version / delete — thin
 // commands over …/environments/:env/databases. Every command takes --json.
 import type { Command } from 'commander';
+import type { z } from 'zod';
+import type { credentialsOut, databaseOut } from '../../api/routes/databases.ts';
 import type { Act } from '../action.ts';
 import { path } from '../api-client.ts';
 import type { CliContext } from '../context.ts';
@@ -11,31 +13,9 @@ import { integer } from '../service-input.ts';
 
 const DEFAULT_ENV = 'production';
 
-interface DatabaseOut {
-  id: string;
-  name: string;
-  project: string;
-  environment: string;
-  engine: string;
-  version: string;
-  status: string;
-  desiredState: string;
-  lastError: string | null;
-  lastJobId: string | null;
-  externalPort: number | null;
-  internal: { host: string; port: number; alias: string; url: string };
-  external: { port: number; url: string } | null;
-  warnings: string[];
-}
-
-interface Credentials {
-  user: string;
-  password: string;
-  database: string;
-  rootPassword?: string;
-  internalUrl: string;
-  externalUrl: string | null;
-}
+// The server's own response schemas, as types only (see api-client.ts): the CLI loads no server code.
+type DatabaseOut = z.input<typeof databaseOut>;
+type Credentials = z.input<typeof credentialsOut>;
 
 type Scope = { project: string; env: string };
 
