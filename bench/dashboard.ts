@@ -1,11 +1,11 @@
 // Dashboard figures against a real `berth server` process (compiled build, embedded PostgreSQL, the
-// installer's --max-semi-space-size=1, ingress off) driven by Debian's Chromium:
+// installer's node flag and malloc setting, ingress off) driven by Debian's Chromium:
 // - navigation → service page interactive (header state, tabs, Deploy enabled, replicas shown) with 200
 //   services in the project, cold (fresh browser context each run);
 // - the server's RSS idle, and while 5 tabs (5 browser contexts, as 5 users) follow the live logs of a
 //   service printing 10 lines a second.
 // Written to bench/results/dashboard.json. `npm run bench dashboard` (builds first).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { projectNetworkName } from '../src/plan/app-service.ts';
 import { DockerGateway } from '../src/infra/docker/index.ts';
 import { removeNetworkEventually } from '../test/support/docker-cleanup.ts';
-import { memoryOf, mib } from './proc.ts';
+import { memoryOf, mib, spawnServer } from './proc.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 200);
@@ -56,7 +56,7 @@ class Session {
 }
 
 async function startServer(env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--max-semi-space-size=1', 'bin/berth.js', 'server'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawnServer(env);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`berth server exited with ${child.exitCode}`);
     try {

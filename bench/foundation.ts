@@ -1,12 +1,12 @@
 // Foundation figures: cold start (first boot: initdb + migrations) and warm start of `berth server` to a
 // healthy /api/health; idle RSS of the server process (run as the installer runs it, with
-// --max-semi-space-size=1) and of its embedded PostgreSQL 30 s after boot.
-import { spawn, type ChildProcess } from 'node:child_process';
+// --max-semi-space-size=1 and MALLOC_ARENA_MAX=2, see proc.ts) and of its embedded PostgreSQL 30 s after boot.
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { childrenOf, memoryOf, mib } from './proc.ts';
+import { childrenOf, memoryOf, mib, spawnServer } from './proc.ts';
 
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
 
@@ -21,7 +21,7 @@ async function freePort(): Promise<number> {
 
 async function startAndTime(env: NodeJS.ProcessEnv, port: number): Promise<{ child: ChildProcess; ms: number }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--max-semi-space-size=1', 'bin/berth.js', 'server'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawnServer(env);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`berth server exited with ${child.exitCode}`);
     try {

@@ -1,6 +1,16 @@
 // Process memory from /proc: RSS and PSS (proportional: shared pages split between the processes that
 // map them, so summing PostgreSQL's processes does not count its shared buffers six times).
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+
+/**
+ * `berth server` from the compiled build, run as scripts/install.sh runs it: a small young generation
+ * (--max-semi-space-size=1) and at most two glibc malloc arenas (MALLOC_ARENA_MAX=2; each thread would
+ * otherwise get its own, a few idle MiB apiece). Memory figures are only comparable with the same settings.
+ */
+export function spawnServer(env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ['--max-semi-space-size=1', 'bin/berth.js', 'server'], { env: { MALLOC_ARENA_MAX: '2', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+}
 
 export function memoryOf(pid: number): { rssKiB: number; pssKiB: number } {
   const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
