@@ -5,13 +5,12 @@
 // without confirmation, and a destination in use refused.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { testApp, type TestApp } from '../../test/support/app.ts';
 import { setupOwner } from '../../test/support/client.ts';
 import { testBucket, type TestBucket } from '../../test/support/s3.ts';
 import { ContainerGateway } from '../infra/docker/containers.ts';
-import { runCli } from './program.ts';
+import { berthInProcess, cliLogin } from './test-fixtures/in-process.ts';
 
 describe('berth destination / backup / restore', { timeout: 120_000 }, () => {
   let t: TestApp;
@@ -20,16 +19,7 @@ describe('berth destination / backup / restore', { timeout: 120_000 }, () => {
   const containers = new ContainerGateway({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
   const volume = `berth-cli-test-${randomBytes(3).toString('hex')}`;
 
-  async function berth(extraEnv: Record<string, string>, ...args: string[]) {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli([...args, '--org', 'acme'], {
-      stdout: { write: (s: string) => (stdout += s), isTTY: false },
-      stderr: { write: (s: string) => (stderr += s) },
-      env: { ...env, ...extraEnv },
-    });
-    return { code, stdout, stderr };
-  }
+  const berth = (extraEnv: Record<string, string>, ...args: string[]) => berthInProcess([...args, '--org', 'acme'], { ...env, ...extraEnv });
 
   before(async () => {
     t = await testApp();
@@ -39,10 +29,7 @@ describe('berth destination / backup / restore', { timeout: 120_000 }, () => {
     const svc = await owner.post('/api/orgs/acme/projects/shop/environments/production/services', { name: 'files', kind: 'app', spec: { source: { type: 'archive' }, port: 8080 } });
     assert.equal(svc.status, 201, JSON.stringify(svc.body));
     await containers.createVolume(volume, { 'berth.service': svc.body.id, 'berth.test': 'cli-backups' });
-    const key = await owner.post('/api/me/api-keys', { name: 'cli' });
-    await t.api.listen({ host: '127.0.0.1', port: 0 });
-    const { port } = t.api.server.address() as AddressInfo;
-    env = { BERTH_URL: `http://127.0.0.1:${port}`, BERTH_API_KEY: key.body.key, XDG_CONFIG_HOME: '/nonexistent-berth-test' };
+    env = await cliLogin(t, owner);
   });
   after(async () => {
     await containers.removeVolume(volume).catch(() => undefined);

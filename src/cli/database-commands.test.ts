@@ -2,36 +2,22 @@
 // which is all the commands need to show): create, list, show, credentials, set-version (refused with
 // the field named, then accepted), stop, delete — human output and --json.
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { testApp, type TestApp } from '../../test/support/app.ts';
 import { setupOwner } from '../../test/support/client.ts';
-import { runCli } from './program.ts';
+import { berthInProcess, cliLogin } from './test-fixtures/in-process.ts';
 
 describe('berth db', () => {
   let t: TestApp;
   let env: Record<string, string>;
 
-  async function berth(...args: string[]) {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli([...args, '--org', 'acme'], {
-      stdout: { write: (s: string) => (stdout += s), isTTY: false },
-      stderr: { write: (s: string) => (stderr += s) },
-      env,
-    });
-    return { code, stdout, stderr };
-  }
+  const berth = (...args: string[]) => berthInProcess([...args, '--org', 'acme'], env);
 
   before(async () => {
     t = await testApp();
     const owner = await setupOwner(t.api, t.setupToken);
     assert.equal((await owner.post('/api/orgs/acme/projects', { name: 'shop' })).status, 201);
-    const key = await owner.post('/api/me/api-keys', { name: 'cli' });
-    assert.equal(key.status, 201);
-    await t.api.listen({ host: '127.0.0.1', port: 0 });
-    const { port } = t.api.server.address() as AddressInfo;
-    env = { BERTH_URL: `http://127.0.0.1:${port}`, BERTH_API_KEY: key.body.key, XDG_CONFIG_HOME: '/nonexistent-berth-test' };
+    env = await cliLogin(t, owner);
   });
   after(() => t.close());
 

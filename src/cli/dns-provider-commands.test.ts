@@ -4,12 +4,10 @@
 // the variable or flag, nothing stored; the wildcard refused with the command to run, then queued and
 // shown by `berth ssl status`. No secret ever appears in any output.
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { testApp, type TestApp } from '../../test/support/app.ts';
 import { setupOwner } from '../../test/support/client.ts';
-import { runCli } from './program.ts';
+import { berthInProcess, cliLogin } from './test-fixtures/in-process.ts';
 import { noStack } from './test-fixtures/cli-server.ts';
 
 const TSIG_SECRET = 'bs+ixYnV04mxVS/afbuJ+cOyOqm2jDBpIeXTqZNNeBM=';
@@ -25,28 +23,17 @@ describe('berth dns-providers and ssl wildcard', () => {
   let seen = '';
 
   async function berth(args: string[], opts: { env?: Record<string, string>; stdin?: string } = {}) {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(args, {
-      stdout: { write: (s: string) => (stdout += s), isTTY: false },
-      stderr: { write: (s: string) => (stderr += s) },
-      env: { ...login, ...opts.env },
-      ...(opts.stdin !== undefined ? { stdin: Readable.from([Buffer.from(opts.stdin)]) } : {}),
-    });
-    seen += stdout + stderr;
-    noStack(stderr);
-    return { code, stdout, stderr };
+    const r = await berthInProcess(args, { ...login, ...opts.env }, opts.stdin);
+    seen += r.stdout + r.stderr;
+    noStack(r.stderr);
+    return r;
   }
   const stored = async () => (await t.db.pool.query<{ name: string }>('SELECT name FROM dns_providers ORDER BY name')).rows.map((r) => r.name);
 
   before(async () => {
     t = await testApp();
     const owner = await setupOwner(t.api, t.setupToken);
-    const key = await owner.post('/api/me/api-keys', { name: 'cli' });
-    assert.equal(key.status, 201);
-    await t.api.listen({ host: '127.0.0.1', port: 0 });
-    const { port } = t.api.server.address() as AddressInfo;
-    login = { BERTH_URL: `http://127.0.0.1:${port}`, BERTH_API_KEY: key.body.key, XDG_CONFIG_HOME: '/nonexistent-berth-test' };
+    login = await cliLogin(t, owner);
   });
   after(async () => {
     await t.close();

@@ -6,8 +6,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { testApp, type TestApp } from '../../test/support/app.ts';
@@ -15,7 +13,7 @@ import { setupOwner } from '../../test/support/client.ts';
 import { trustAcmeCa } from '../infra/acme/client.ts';
 import { parseDnsServer, queryTxt } from '../infra/dns01/dns-wire.ts';
 import type { Worker } from '../jobs/index.ts';
-import { runCli } from './program.ts';
+import { berthInProcess, cliLogin } from './test-fixtures/in-process.ts';
 import { noStack } from './test-fixtures/cli-server.ts';
 
 const env = {
@@ -38,14 +36,7 @@ describe('berth config set domain issues the wildcard (BIND → Pebble)', { skip
   let login: Record<string, string>;
 
   async function berth(args: string[], stdin?: string) {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(args, {
-      stdout: { write: (s: string) => (stdout += s), isTTY: false },
-      stderr: { write: (s: string) => (stderr += s) },
-      env: login,
-      ...(stdin !== undefined ? { stdin: Readable.from([Buffer.from(stdin)]) } : {}),
-    });
+    const { code, stdout, stderr } = await berthInProcess(args, login, stdin);
     noStack(stderr);
     assert.equal(code, 0, `berth ${args.join(' ')}: ${stderr}`);
     assert.ok(!(stdout + stderr).includes(env.keySecret!), 'the TSIG secret was printed');
@@ -70,11 +61,7 @@ describe('berth config set domain issues the wildcard (BIND → Pebble)', { skip
     worker = t.queue.createWorker({ concurrency: 2, leaseSeconds: 10 });
     await worker.start();
     const owner = await setupOwner(t.api, t.setupToken);
-    const key = await owner.post('/api/me/api-keys', { name: 'cli' });
-    assert.equal(key.status, 201);
-    await t.api.listen({ host: '127.0.0.1', port: 0 });
-    const { port } = t.api.server.address() as AddressInfo;
-    login = { BERTH_URL: `http://127.0.0.1:${port}`, BERTH_API_KEY: key.body.key, XDG_CONFIG_HOME: '/nonexistent-berth-test' };
+    login = await cliLogin(t, owner);
   });
   after(async () => {
     await worker?.stop({ graceMs: 1000 });
