@@ -8,7 +8,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Browser, Page } from 'playwright-core';
 import type { Worker } from '../../src/jobs/index.ts';
 import { imageRef } from '../../src/core/services/kinds.ts';
@@ -16,7 +15,7 @@ import { projectNetworkName } from '../../src/plan/app-service.ts';
 import { setupOwner, type Client } from '../support/client.ts';
 import { removeNetworkEventually } from '../support/docker-cleanup.ts';
 import { craftedTarGz } from '../support/tar.ts';
-import { checkA11y, newPage, openBrowser, screenshot, startServer, type DashboardServer } from './support/index.ts';
+import { checkA11y, newPage, openBrowser, screenshot, signInAs, startServer, until, type DashboardServer } from './support/index.ts';
 
 const FIXTURE = new URL('../fixtures/version-app/', import.meta.url).pathname;
 const ENV_URL = '/api/orgs/acme/projects/apps/environments/production';
@@ -30,17 +29,8 @@ describe('dashboard: create from an image or an archive, settings, narrow and da
   let worker: Worker;
   let dir: string;
 
-  async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 240_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await probe().catch(() => undefined);
-      if (v) return v;
-      if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-      await delay(300);
-    }
-  }
   const newestStatus = () => page.locator('table.deployments tbody tr').first().getAttribute('data-status', { timeout: 1000 });
-  const signIn = async (p: Page) => p.context().addCookies([...owner.cookies].map(([name, value]) => ({ name, value, url: server.url })));
+  const signIn = (p: Page) => signInAs(p, owner, server.url);
 
   before(async () => {
     server = await startServer();

@@ -16,7 +16,7 @@ import { projectNetworkName } from '../../src/plan/app-service.ts';
 import { setupOwner, type Client } from '../support/client.ts';
 import { removeNetworkEventually } from '../support/docker-cleanup.ts';
 import { testBucket, type TestBucket } from '../support/s3.ts';
-import { checkA11y, checkFocusOrder, newPage, openBrowser, screenshot, startServer, type DashboardServer } from './support/index.ts';
+import { checkA11y, checkFocusOrder, newPage, openBrowser, screenshot, signInAs, startServer, until as pollUntil, type DashboardServer } from './support/index.ts';
 
 const ENV = '/api/orgs/acme/projects/data/environments/production';
 const PROJECT = '/orgs/acme/projects/data/env/production';
@@ -31,16 +31,8 @@ describe('dashboard: backup destinations, a PostgreSQL database, backups, restor
   let worker: Worker;
   let bucket: TestBucket;
 
-  async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 180_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await probe().catch(() => undefined);
-      if (v) return v;
-      if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-      await delay(300);
-    }
-  }
-  const signIn = async (p: Page) => p.context().addCookies([...owner.cookies].map(([name, value]) => ({ name, value, url: server.url })));
+  const until = <T,>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 180_000) => pollUntil(what, probe, timeoutMs);
+  const signIn = (p: Page) => signInAs(p, owner, server.url);
   const tab = (name: string) => page.getByRole('navigation', { name: 'Database' }).getByRole('link', { name, exact: true }).click();
 
   before(async () => {

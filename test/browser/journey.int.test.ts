@@ -10,7 +10,6 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Browser, Page } from 'playwright-core';
 import type { Worker } from '../../src/jobs/index.ts';
 import { projectNetworkName } from '../../src/plan/app-service.ts';
@@ -18,7 +17,7 @@ import { hostname } from '../../src/core/system/settings.ts';
 import { removeNetworkEventually } from '../support/docker-cleanup.ts';
 import { TestRepo } from '../support/git-repo.ts';
 import { freeHostPort } from '../support/ports.ts';
-import { checkA11y, newPage, openBrowser, screenshot, startServer, type DashboardServer } from './support/index.ts';
+import { checkA11y, newPage, openBrowser, screenshot, startServer, until, type DashboardServer } from './support/index.ts';
 
 const run = randomBytes(3).toString('hex');
 const HOST = `web-${run}.example.test`;
@@ -51,15 +50,6 @@ describe('dashboard journey: from setup to a deleted app, through real Docker an
     const res = await viaProxy(HOST);
     return res.status === 200 ? (JSON.parse(res.body) as { version: string; greeting: string | null }) : undefined;
   };
-  async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 240_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await probe().catch(() => undefined);
-      if (v) return v;
-      if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-      await delay(300);
-    }
-  }
   /** The state badge in the service page's header. */
   const headerState = () => page.locator('.page-header h1 [data-state]').getAttribute('data-state', { timeout: 1000 });
   const waitHeaderState = (state: string, timeoutMs = 240_000) => until(`the service to be ${state}`, async () => (await headerState()) === state, timeoutMs);
