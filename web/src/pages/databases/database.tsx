@@ -3,12 +3,13 @@
 // settings and the danger zone. Mounted with `nest` at …/env/:env/databases/:database, so tab routes
 // are relative ("/backups"). Polls while a job works on it (creating, updating, deleting).
 import { lazy, Suspense, useState } from 'react';
-import { Link, Route, Switch, useLocation } from 'wouter';
+import { Route, Switch } from 'wouter';
 import { api, type Response } from '../../api/client';
 import { useGet } from '../../lib/data';
 import { CopyButton } from '../../ui/copy';
 import { FormError, useAction } from '../../ui/form';
-import { LoadError, Loading, PageHeader } from '../../ui/layout';
+import { LoadError, Loading } from '../../ui/layout';
+import { ResourceHeader } from '../../components/resource-header';
 import { RelativeTime } from '../../ui/time';
 import { databasePath, engineLabel, StatusBadge, transient, usePoll, type Database, type DatabaseProps } from './shared';
 import '../services/services.css';
@@ -30,31 +31,12 @@ const TABS = [
 ];
 
 export default function DatabasePage(p: DatabaseProps) {
-  const [location] = useLocation();
   const db = useGet('/api/orgs/{org}/projects/{project}/environments/{env}/databases/{database}', { path: databasePath(p) });
   usePoll(transient(db.data?.status), db.reload);
   if (db.error) return <LoadError error={db.error} retry={db.reload} />;
-  const active = TABS.find((t) => t.path && location.startsWith(t.path))?.path ?? '';
   return (
     <div className="stack">
-      <PageHeader
-        title={
-          <span className="row">
-            {p.database} {db.data && <StatusBadge status={db.data.status} />}
-          </span>
-        }
-        crumbs={[
-          { href: `~/orgs/${p.org}`, label: 'Projects' },
-          { href: `~/orgs/${p.org}/projects/${p.project}/env/${p.env}`, label: `${p.project} · ${p.env}` },
-        ]}
-      />
-      <nav aria-label="Database" className="tabs">
-        {TABS.map((t) => (
-          <Link key={t.label} href={t.path || '/'} className={t.path === active ? 'tab active' : 'tab'} aria-current={t.path === active ? 'page' : undefined}>
-            {t.label}
-          </Link>
-        ))}
-      </nav>
+      <ResourceHeader org={p.org} project={p.project} env={p.env} name={p.database} badge={db.data && <StatusBadge status={db.data.status} />} tabs={TABS} tabsLabel="Database" />
       {!db.data ? (
         <Loading />
       ) : (

@@ -3,11 +3,12 @@
 // …/env/:env/services/:service, so tab routes are relative ("/deployments"). The status and the
 // deployment list follow the organisation's live events; tabs load only what they show.
 import { lazy, Suspense, useRef } from 'react';
-import { Link, Route, Switch, useLocation } from 'wouter';
+import { Route, Switch, useLocation } from 'wouter';
 import { api } from '../../api/client';
 import { invalidate, useGet } from '../../lib/data';
 import { useAction } from '../../ui/form';
-import { LoadError, Loading, PageHeader } from '../../ui/layout';
+import { LoadError, Loading } from '../../ui/layout';
+import { ResourceHeader } from '../../components/resource-header';
 import { useLiveEvents } from './live';
 import { uploadArchive } from './upload';
 import { StateBadge } from './state';
@@ -106,7 +107,6 @@ function UploadButton(p: ServiceProps) {
 }
 
 export default function ServicePage(p: ServiceProps) {
-  const [location] = useLocation();
   const svc = useGet('/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}', { path: pathOf(p) });
   const status = useGet('/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/status', { path: pathOf(p) });
   const source = (svc.data?.spec.source as { type?: string } | undefined)?.type;
@@ -120,20 +120,9 @@ export default function ServicePage(p: ServiceProps) {
   });
 
   if (svc.error) return <LoadError error={svc.error} retry={svc.reload} />;
-  const active = TABS.find((t) => t.path && location.startsWith(t.path))?.path ?? '';
   return (
     <div className="stack">
-      <PageHeader
-        title={
-          <span className="row">
-            {p.service} {status.data && <StateBadge state={status.data.state} />}
-          </span>
-        }
-        crumbs={[
-          { href: `~/orgs/${p.org}`, label: 'Projects' },
-          { href: `~/orgs/${p.org}/projects/${p.project}/env/${p.env}`, label: `${p.project} · ${p.env}` },
-        ]}
-      >
+      <ResourceHeader org={p.org} project={p.project} env={p.env} name={p.service} badge={status.data && <StateBadge state={status.data.state} />} tabs={TABS} tabsLabel="Service">
         {source === 'archive' ? (
           <UploadButton {...p} />
         ) : (
@@ -141,14 +130,7 @@ export default function ServicePage(p: ServiceProps) {
             {deploy.pending ? <span className="spinner" aria-hidden="true" /> : null}Deploy
           </button>
         )}
-      </PageHeader>
-      <nav aria-label="Service" className="tabs">
-        {TABS.map((t) => (
-          <Link key={t.label} href={t.path || '/'} className={t.path === active ? 'tab active' : 'tab'} aria-current={t.path === active ? 'page' : undefined}>
-            {t.label}
-          </Link>
-        ))}
-      </nav>
+      </ResourceHeader>
       <Suspense fallback={<Loading />}>
         <Switch>
           <Route path="/deployments">
