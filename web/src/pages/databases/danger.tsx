@@ -1,15 +1,14 @@
 // The danger zone: stop (its data stays) or start, restart, and delete — which asks for the database's
 // name to be typed first and removes its volume (all data) by a job.
-import { useState } from 'react';
 import { useLocation } from 'wouter';
 import { api } from '../../api/client';
 import { invalidate } from '../../lib/data';
-import { FormError, TextField, useAction } from '../../ui/form';
+import { FormError, useAction } from '../../ui/form';
+import { TypedDelete } from '../../components/typed-delete';
 import { databasePath, databaseUrl, envUrl, type Database, type DatabaseProps } from './shared';
 
 export default function DangerZone(p: DatabaseProps & { db: Database }) {
   const [, navigate] = useLocation();
-  const [typed, setTyped] = useState('');
   const path = databasePath(p);
   const after = () => {
     invalidate(databaseUrl(p));
@@ -51,19 +50,9 @@ export default function DangerZone(p: DatabaseProps & { db: Database }) {
         <FormError action={start} />
         <FormError action={restart} />
       </section>
-      <form className="card stack danger-card" aria-label="Delete the database" onSubmit={remove.submit(() => undefined)}>
-        <h2>Delete</h2>
-        <p>
-          Deletes <strong>{p.database}</strong> with its volume: all its data. Backups already stored stay at their destination. This cannot be undone.
-        </p>
-        <TextField label={`Type ${p.database} to confirm`} name="confirm" value={typed} onChange={setTyped} autoComplete="off" spellCheck={false} />
-        <FormError action={remove} />
-        <div className="row">
-          <button type="submit" className="button danger" disabled={typed !== p.database || remove.pending} aria-busy={remove.pending || undefined}>
-            Delete database
-          </button>
-        </div>
-      </form>
+      <TypedDelete name={p.database} label="Delete the database" button="Delete database" action={remove}>
+        Deletes <strong>{p.database}</strong> with its volume: all its data. Backups already stored stay at their destination. This cannot be undone.
+      </TypedDelete>
     </div>
   );
 }

@@ -5,13 +5,13 @@ import { useLocation } from 'wouter';
 import { api, type Response } from '../../api/client';
 import { invalidate } from '../../lib/data';
 import { FormError, Submit, TextField, useAction } from '../../ui/form';
+import { TypedDelete } from '../../components/typed-delete';
 import { pathOf, serviceUrl, type ServiceProps } from './service';
 
 type Status = Response<'/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/status'>;
 
 export default function DangerZone(p: ServiceProps & { status: Status | undefined }) {
   const [, navigate] = useLocation();
-  const [typed, setTyped] = useState('');
   const [replicas, setReplicas] = useState('1');
   const after = () => invalidate(serviceUrl(p));
   const stop = useAction(() => api.post('/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/stop', { path: pathOf(p) }), {
@@ -57,19 +57,9 @@ export default function DangerZone(p: ServiceProps & { status: Status | undefine
           </div>
         </form>
       )}
-      <form className="card stack danger-card" aria-label="Delete the service" onSubmit={remove.submit(() => undefined)}>
-        <h2>Delete</h2>
-        <p>
-          Deletes <strong>{p.service}</strong>, its deployments, domains and environment variables. This cannot be undone.
-        </p>
-        <TextField label={`Type ${p.service} to confirm`} name="confirm" value={typed} onChange={setTyped} autoComplete="off" spellCheck={false} />
-        <FormError action={remove} />
-        <div className="row">
-          <button type="submit" className="button danger" disabled={typed !== p.service || remove.pending} aria-busy={remove.pending || undefined}>
-            Delete service
-          </button>
-        </div>
-      </form>
+      <TypedDelete name={p.service} label="Delete the service" button="Delete service" action={remove}>
+        Deletes <strong>{p.service}</strong>, its deployments, domains and environment variables. This cannot be undone.
+      </TypedDelete>
     </div>
   );
 }
