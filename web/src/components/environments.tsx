@@ -7,6 +7,7 @@ import { can, useOrgRole } from '../lib/org';
 import { ConfirmButton, FormError, SelectField, Submit, TextField, useAction } from '../ui/form';
 import { LoadError, Loading } from '../ui/layout';
 import { RelativeTime } from '../ui/time';
+import { TableHead } from '../ui/table';
 
 type Kind = 'auto' | 'production' | 'staging' | 'development' | 'custom';
 const KINDS: { value: Kind; label: string }[] = [
@@ -52,16 +53,7 @@ export function EnvironmentsPanel({ org, project, onSelect }: { org: string; pro
       ) : (
         <div className="table-wrap">
           <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead cols={['Name', 'Kind', 'Created']} actions />
             <tbody>
               {envs.data.map((e) => (
                 <tr key={e.id} data-env={e.name}>

@@ -6,6 +6,7 @@ import { CopyButton } from '../ui/copy';
 import { ConfirmButton, FormError, Submit, TextField, useAction } from '../ui/form';
 import { Empty, LoadError, Loading, PageHeader } from '../ui/layout';
 import { RelativeTime } from '../ui/time';
+import { TableHead } from '../ui/table';
 
 type Created = Response<'/api/me/api-keys', 'post'>;
 
@@ -64,18 +65,7 @@ export default function ApiKeysPage() {
         ) : (
           <div className="table-wrap">
             <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead cols={['Name', 'Key', 'Created', 'Last used', 'Status']} actions />
               <tbody>
                 {keys.data.map((k) => (
                   <tr key={k.id} data-key={k.name}>

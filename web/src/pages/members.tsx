@@ -12,6 +12,7 @@ import { LoadError, Loading, PageHeader } from '../ui/layout';
 import { RelativeTime } from '../ui/time';
 import { CopyButton } from '../ui/copy';
 import { toast } from '../ui/toast';
+import { TableHead } from '../ui/table';
 
 const ROLES = [
   { value: 'member', label: 'Member' },
@@ -79,17 +80,7 @@ export default function MembersPage() {
         ) : (
           <div className="table-wrap">
             <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Member since</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead cols={['Name', 'Email', 'Role', 'Member since']} actions />
               <tbody>
                 {members.data.map((m) => {
                   const self = m.userId === me.data?.user.id;

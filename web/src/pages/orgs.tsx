@@ -7,6 +7,7 @@ import { rememberOrg } from '../lib/session';
 import { ConfirmButton, FormError, Submit, TextField, useAction } from '../ui/form';
 import { Empty, LoadError, Loading, PageHeader } from '../ui/layout';
 import { RelativeTime } from '../ui/time';
+import { TableHead } from '../ui/table';
 
 export default function OrgsPage() {
   const orgs = useGet('/api/orgs');
@@ -52,16 +53,7 @@ export default function OrgsPage() {
         ) : (
           <div className="table-wrap">
             <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Your role</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead cols={['Name', 'Your role', 'Created']} actions />
               <tbody>
                 {orgs.data.map((o) => (
                   <tr key={o.id}>

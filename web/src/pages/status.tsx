@@ -5,6 +5,7 @@ import { useGet } from '../lib/data';
 import { useMe } from '../lib/session';
 import { Empty, LoadError, Loading, PageHeader } from '../ui/layout';
 import { RelativeTime } from '../ui/time';
+import { TableHead } from '../ui/table';
 
 function gib(bytes: number): string {
   return bytes ? `${(bytes / 1024 ** 3).toFixed(1)} GiB` : '—';
@@ -65,17 +66,7 @@ export default function StatusPage() {
             ) : (
               <div className="table-wrap">
                 <table className="table">
-                  <thead>
-                    <tr>
-                      <th scope="col">Host</th>
-                      <th scope="col">Role</th>
-                      <th scope="col">State</th>
-                      <th scope="col">Availability</th>
-                      <th scope="col">Address</th>
-                      <th scope="col">Engine</th>
-                      <th scope="col">CPUs / memory</th>
-                    </tr>
-                  </thead>
+                  <TableHead cols={['Host', 'Role', 'State', 'Availability', 'Address', 'Engine', 'CPUs / memory']} />
                   <tbody>
                     {s.nodes.map((n) => (
                       <tr key={n.id}>
@@ -110,17 +101,7 @@ export default function StatusPage() {
             ) : (
               <div className="table-wrap">
                 <table className="table">
-                  <thead>
-                    <tr>
-                      <th scope="col">Position</th>
-                      <th scope="col">Job</th>
-                      <th scope="col">Organisation</th>
-                      <th scope="col">Service</th>
-                      <th scope="col">State</th>
-                      <th scope="col">Queued</th>
-                      <th scope="col">Started</th>
-                    </tr>
-                  </thead>
+                  <TableHead cols={['Position', 'Job', 'Organisation', 'Service', 'State', 'Queued', 'Started']} />
                   <tbody>
                     {s.queue.jobs.map((j) => (
                       <tr key={j.id}>

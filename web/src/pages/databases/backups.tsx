@@ -11,6 +11,7 @@ import { Empty, LoadError, Loading } from '../../ui/layout';
 import { RelativeTime } from '../../ui/time';
 import { duration } from '../services/state';
 import { backupsUrl, bytes, databaseUrl, envUrl, servicePath, StatusBadge, transient, usePoll, type Backup, type Database, type DatabaseProps } from './shared';
+import { TableHead } from '../../ui/table';
 
 export default function Backups(p: DatabaseProps & { db: Database }) {
   const list = useGet('/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/backups', { path: servicePath(p) });
@@ -44,19 +45,7 @@ export default function Backups(p: DatabaseProps & { db: Database }) {
         ) : (
           <div className="table-wrap">
             <table className="table backups" data-testid="backup-list">
-              <thead>
-                <tr>
-                  <th scope="col">Taken</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Size</th>
-                  <th scope="col">SHA-256</th>
-                  <th scope="col">Verification</th>
-                  <th scope="col">Destination</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead cols={['Taken', 'Status', 'Size', 'SHA-256', 'Verification', 'Destination']} actions />
               <tbody>
                 {list.data.map((b) => (
                   <BackupRow key={b.id} p={p} b={b} onRestore={() => setRestoring(b)} onChanged={list.reload} />

@@ -5,6 +5,7 @@ import { Link } from 'wouter';
 import { useGet } from '../../lib/data';
 import { Empty, LoadError, Loading } from '../../ui/layout';
 import { engineLabel, StatusBadge, transient, usePoll } from './shared';
+import { TableHead } from '../../ui/table';
 
 export function DatabaseList({ org, project, env }: { org: string; project: string; env: string }) {
   const list = useGet('/api/orgs/{org}/projects/{project}/environments/{env}/databases', { path: { org, project, env } });
@@ -27,14 +28,7 @@ export function DatabaseList({ org, project, env }: { org: string; project: stri
       ) : (
         <div className="table-wrap">
           <table className="table databases" data-testid="database-list">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Engine</th>
-                <th scope="col">Status</th>
-                <th scope="col">Port</th>
-              </tr>
-            </thead>
+            <TableHead cols={['Name', 'Engine', 'Status', 'Port']} />
             <tbody>
               {list.data.map((d) => (
                 <tr key={d.id} data-database={d.name}>

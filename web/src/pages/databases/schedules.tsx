@@ -9,6 +9,7 @@ import { ConfirmButton, FormError, SelectField, Submit, TextField, useAction } f
 import { Empty, LoadError, Loading } from '../../ui/layout';
 import { RelativeTime } from '../../ui/time';
 import { servicePath, type DatabaseProps, type Schedule } from './shared';
+import { TableHead } from '../../ui/table';
 
 const num = (s: string): number | null => (s.trim() === '' ? null : Number(s));
 
@@ -28,17 +29,7 @@ export default function Schedules(p: DatabaseProps) {
         ) : (
           <div className="table-wrap">
             <table className="table schedules" data-testid="schedule-list">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Keep</th>
-                  <th scope="col">Destination</th>
-                  <th scope="col">Next run</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead cols={['When', 'Keep', 'Destination', 'Next run']} actions />
               <tbody>
                 {list.data.map((s) => (
                   <ScheduleRow key={s.id} p={p} s={s} onChanged={list.reload} />

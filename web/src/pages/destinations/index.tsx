@@ -12,6 +12,7 @@ import { RelativeTime } from '../../ui/time';
 import { useParams } from 'wouter';
 import '../services/services.css';
 import './destinations.css';
+import { TableHead } from '../../ui/table';
 
 type Destination = Response<'/api/orgs/{org}/backup-destinations'>[number];
 
@@ -33,18 +34,7 @@ export default function DestinationsPage() {
         ) : (
           <div className="table-wrap">
             <table className="table" data-testid="destination-list">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Bucket</th>
-                  <th scope="col">Endpoint</th>
-                  <th scope="col">Access key</th>
-                  <th scope="col">Added</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead cols={['Name', 'Bucket', 'Endpoint', 'Access key', 'Added']} actions />
               <tbody>
                 {list.data.map((d) => (
                   <DestinationRow key={d.id} org={org} d={d} onChanged={list.reload} />

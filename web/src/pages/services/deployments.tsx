@@ -11,6 +11,7 @@ import { toast } from '../../ui/toast';
 import { readEventStream, useLiveEvents, type Deployment } from './live';
 import { pathOf, serviceUrl, useDeploy, type LiveServiceProps } from './service';
 import { duration, StateBadge } from './state';
+import { TableHead } from '../../ui/table';
 
 const ACTIVE = new Set(['queued', 'running']);
 
@@ -63,18 +64,7 @@ export default function Deployments(p: LiveServiceProps) {
       ) : (
         <div className="table-wrap">
           <table className="table deployments" aria-label="Deployments">
-            <thead>
-              <tr>
-                <th scope="col">Status</th>
-                <th scope="col">Commit</th>
-                <th scope="col">Trigger</th>
-                <th scope="col">Started</th>
-                <th scope="col">Duration</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead cols={['Status', 'Commit', 'Trigger', 'Started', 'Duration']} actions />
             <tbody>
               {list.data.map((d) => (
                 <tr key={d.id} className={d.id === shown ? 'selected' : undefined} data-deployment={d.id} data-status={d.status}>

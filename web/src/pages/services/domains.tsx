@@ -8,6 +8,7 @@ import { ConfirmButton, FormError, Submit, TextField, useAction } from '../../ui
 import { LoadError, Loading } from '../../ui/layout';
 import { RelativeTime } from '../../ui/time';
 import { pathOf, serviceUrl, type ServiceProps } from './service';
+import { TableHead } from '../../ui/table';
 
 const TLS_TONE: Record<string, string> = { valid: 'ok', pending: 'muted', renewing: 'accent', failed: 'danger' };
 
@@ -55,16 +56,7 @@ export default function Domains(p: ServiceProps) {
         ) : (
           <div className="table-wrap">
             <table className="table" aria-label="Domains">
-              <thead>
-                <tr>
-                  <th scope="col">Host</th>
-                  <th scope="col">Port</th>
-                  <th scope="col">HTTPS</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead cols={['Host', 'Port', 'HTTPS']} actions />
               <tbody>
                 {list.data.map((d) => (
                   <tr key={d.host + d.pathPrefix} data-domain={d.host}>

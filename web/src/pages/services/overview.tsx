@@ -6,6 +6,7 @@ import { RelativeTime } from '../../ui/time';
 import type { ServiceProps } from './service';
 import { pathOf } from './service';
 import { StateBadge, versionLabel } from './state';
+import { TableHead } from '../../ui/table';
 
 type Status = Response<'/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}/status'>;
 type Service = Response<'/api/orgs/{org}/projects/{project}/environments/{env}/services/{service}'>;
@@ -85,14 +86,7 @@ export function Overview(p: ServiceProps & { svc: Service | undefined; status: S
           <h2 id="ov-tasks">Replicas</h2>
           <div className="table-wrap" role="region" aria-label="Replica tasks (scrolls sideways)" tabIndex={0}>
             <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Slot</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Node</th>
-                  <th scope="col">Message</th>
-                </tr>
-              </thead>
+              <TableHead cols={['Slot', 'State', 'Node', 'Message']} />
               <tbody>
                 {st.tasks.map((t, i) => (
                   <tr key={i}>
