@@ -10,27 +10,20 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { testApp, type TestApp } from '../../test/support/app.ts';
 import { setupOwner } from '../../test/support/client.ts';
+import { dns01Skip, dns01TestBed } from '../../test/support/dns01.ts';
 import { trustAcmeCa } from '../infra/acme/client.ts';
 import { parseDnsServer, queryTxt } from '../infra/dns01/dns-wire.ts';
 import type { Worker } from '../jobs/index.ts';
 import { berthInProcess, cliLogin } from './test-fixtures/in-process.ts';
 import { noStack } from './test-fixtures/cli-server.ts';
 
-const env = {
-  directory: process.env.TEST_DNS01_ACME_DIRECTORY,
-  pebbleCa: process.env.TEST_PEBBLE_TLS_CA,
-  bind: process.env.TEST_BIND_SERVER,
-  zone: process.env.TEST_BIND_ZONE,
-  keyName: process.env.TEST_BIND_KEY_NAME,
-  keySecret: process.env.TEST_BIND_KEY_SECRET,
-};
-const missing = Object.entries(env).filter(([, v]) => !v).map(([k]) => k);
+const env = dns01TestBed;
 const run = randomBytes(3).toString('hex');
 /** Base domains of their own inside the test zone (other tests validate names in the zone at the same time). */
 const first = `c${run}.${env.zone ?? 'dns01.berth.test'}`;
 const second = `d${run}.${env.zone ?? 'dns01.berth.test'}`;
 
-describe('berth config set domain issues the wildcard (BIND → Pebble)', { skip: missing.length ? `no DNS-01 test bed (${missing.join(', ')} unset: run scripts/testbed/up.sh)` : false, timeout: 600_000 }, () => {
+describe('berth config set domain issues the wildcard (BIND → Pebble)', { skip: dns01Skip(), timeout: 600_000 }, () => {
   let t: TestApp;
   let worker: Worker;
   let login: Record<string, string>;

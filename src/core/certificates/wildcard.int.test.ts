@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { testApp, type TestApp } from '../../../test/support/app.ts';
 import { setupOwner, type Client } from '../../../test/support/client.ts';
+import { dns01Skip, dns01TestBed } from '../../../test/support/dns01.ts';
 import { removeNetworkEventually } from '../../../test/support/docker-cleanup.ts';
 import { freeHostPort } from '../../../test/support/ports.ts';
 import { trustAcmeCa } from '../../infra/acme/client.ts';
@@ -21,16 +22,7 @@ import { queryTxt, parseDnsServer } from '../../infra/dns01/dns-wire.ts';
 import type { Worker } from '../../jobs/index.ts';
 import { projectNetworkName } from '../../plan/app-service.ts';
 
-const env = {
-  directory: process.env.TEST_DNS01_ACME_DIRECTORY,
-  management: process.env.TEST_DNS01_PEBBLE_MANAGEMENT,
-  pebbleCa: process.env.TEST_PEBBLE_TLS_CA,
-  bind: process.env.TEST_BIND_SERVER,
-  zone: process.env.TEST_BIND_ZONE,
-  keyName: process.env.TEST_BIND_KEY_NAME,
-  keySecret: process.env.TEST_BIND_KEY_SECRET,
-};
-const missing = Object.entries(env).filter(([, v]) => !v).map(([k]) => k);
+const env = dns01TestBed;
 const run = randomBytes(3).toString('hex');
 /** A base domain of its own inside the test zone (other tests validate names in the zone at the same time). */
 const base = `b${run}.${env.zone ?? 'dns01.berth.test'}`;
@@ -93,7 +85,7 @@ function pebbleRoot(): Promise<string> {
   });
 }
 
-describe('wildcard certificate for the base domain (DNS-01 via BIND → Pebble → Caddy)', { skip: missing.length ? `no DNS-01 test bed (${missing.join(', ')} unset: run scripts/testbed/up.sh)` : false, timeout: 600_000 }, () => {
+describe('wildcard certificate for the base domain (DNS-01 via BIND → Pebble → Caddy)', { skip: dns01Skip(), timeout: 600_000 }, () => {
   let t: TestApp;
   let c: Client;
   let worker: Worker;
