@@ -1,9 +1,10 @@
 // Test support: HTTPS requests to a loopback proxy port with a given SNI/Host and trusted root, reporting
 // the certificate served; and a bounded HTTPS load (new TLS connection per request, and keep-alive
 // workers) that counts every request and the serials it saw. A request is sent once, except that a
-// keep-alive worker sends it again when the server had closed the reused idle connection before answering
-// (`req.reusedSocket` and ECONNRESET: what browsers, curl and Go's client do, and what Node's documentation
-// prescribes; at most 5 times); those retries are counted apart. Any other error is a failed request.
+// keep-alive worker sends it again when the server closed its pooled connection before any answer
+// (ECONNRESET before a response: RFC 9112 §9.3.1 lets a client retry an idempotent request; browsers, curl
+// and Go's client do for reused connections; at most 5 times); those retries are counted apart. Any other
+// error — a reset after the answer began, a TLS error, a timeout, on any worker — is a failed request.
 // Must never send traffic anywhere but 127.0.0.1, nor run unbounded.
 import { Agent, request } from 'node:https';
 import type { TLSSocket } from 'node:tls';
@@ -30,7 +31,9 @@ export function httpsGet(opts: { port: number; host: string; ca: string; path?: 
       },
     );
     req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
-    req.on('error', (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
+    let answered = false;
+    req.on('response', () => (answered = true));
+    req.on('error', (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket, beforeResponse: !answered })));
     req.end();
   });
 }
@@ -44,6 +47,8 @@ export interface HttpsLoadReport {
   serials: string[];
   /** Requests sent again because the server closed the idle keep-alive connection they were sent on. */
   staleConnectionRetries: number;
+  /** Of those, how many were on a pooled connection that had just been opened (not a reused one). */
+  newPooledConnectionRetries: number;
   durationMs: number;
 }
 
@@ -51,7 +56,7 @@ export interface HttpsLoadReport {
 export function startHttpsLoad(opts: { port: number; host: string; ca: string; freshWorkers: number; keepAliveWorkers: number; pauseMs: number; maxDurationMs: number }) {
   const agent = new Agent({ keepAlive: true, maxSockets: opts.keepAliveWorkers, ca: opts.ca });
   const started = performance.now();
-  const report: HttpsLoadReport = { requests: 0, ok: 0, non200: 0, errors: {}, serials: [], staleConnectionRetries: 0, durationMs: 0 };
+  const report: HttpsLoadReport = { requests: 0, ok: 0, non200: 0, errors: {}, serials: [], staleConnectionRetries: 0, newPooledConnectionRetries: 0, durationMs: 0 };
   // Like Go's transport: while a request fails on a reused idle connection before any answer, send it
   // again (the pool may hand out another connection the proxy closed at the same moment); bounded.
   const send = async (fresh: boolean) => {
@@ -59,9 +64,13 @@ export function startHttpsLoad(opts: { port: number; host: string; ca: string; f
       try {
         return await httpsGet({ port: opts.port, host: opts.host, ca: opts.ca, agent: fresh ? false : agent });
       } catch (err) {
-        const e = err as NodeJS.ErrnoException & { reusedSocket?: boolean };
-        if (fresh || !e.reusedSocket || e.code !== 'ECONNRESET' || attempt >= 5) throw err;
+        const e = err as NodeJS.ErrnoException & { reusedSocket?: boolean; beforeResponse?: boolean };
+        // RFC 9112 §9.3.1: a GET whose connection closed before any answer may be sent again. A config
+        // load makes Caddy close connections it considers idle — a reused one, or a pooled one that has
+        // just been opened and whose request it has not read yet.
+        if (fresh || !e.beforeResponse || e.code !== 'ECONNRESET' || attempt >= 5) throw err;
         report.staleConnectionRetries++;
+        if (!e.reusedSocket) report.newPooledConnectionRetries++;
       }
     }
   };
