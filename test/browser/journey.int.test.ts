@@ -8,7 +8,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { Worker } from '../../src/jobs/index.ts';
@@ -16,6 +15,7 @@ import { projectNetworkName } from '../../src/plan/app-service.ts';
 import { hostname } from '../../src/core/system/settings.ts';
 import { removeNetworkEventually } from '../support/docker-cleanup.ts';
 import { TestRepo } from '../support/git-repo.ts';
+import { getWithHost } from '../support/host-request.ts';
 import { freeHostPort } from '../support/ports.ts';
 import { checkA11y, newPage, openBrowser, screenshot, startServer, until, type DashboardServer } from './support/index.ts';
 
@@ -35,17 +35,8 @@ describe('dashboard journey: from setup to a deleted app, through real Docker an
   let repo: TestRepo;
   let httpPort: number;
 
-  /** fetch() cannot set Host: node:http to the proxy's published port. */
-  const viaProxy = (hostHeader: string) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: httpPort, path: '/', headers: { host: hostHeader }, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (b: Buffer) => chunks.push(b));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      });
-      req.on('error', reject);
-      req.end();
-    });
+  /** GET through the proxy's published port with a chosen Host header (fetch() cannot set one). */
+  const viaProxy = (hostHeader: string) => getWithHost(httpPort, hostHeader);
   const served = async () => {
     const res = await viaProxy(HOST);
     return res.status === 200 ? (JSON.parse(res.body) as { version: string; greeting: string | null }) : undefined;

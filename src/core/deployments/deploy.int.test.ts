@@ -5,7 +5,6 @@
 // and counts every request: none may fail. Durations are printed, never asserted.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startLoad, type LoadReport, type RunningLoad } from '../ingress/http-load.test-support.ts';
@@ -17,6 +16,7 @@ import { testApp, type TestApp } from '../../../test/support/app.ts';
 import { setupOwner, type Client } from '../../../test/support/client.ts';
 import { TestRepo } from '../../../test/support/git-repo.ts';
 import { freeHostPort } from '../../../test/support/ports.ts';
+import { getWithHost } from '../../../test/support/host-request.ts';
 
 const run = randomBytes(3).toString('hex');
 const host = `web-${run}.example.test`;
@@ -38,17 +38,8 @@ describe('deploy pipeline end to end (git → build → Swarm → Caddy)', { tim
   let httpPort: number;
   const firstDeployment: string[] = [];
 
-  /** fetch() drops a Host header (a forbidden header name): use node:http. */
-  const get = (path = '/', hostHeader = host) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: httpPort, path, headers: { host: hostHeader }, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (b: Buffer) => chunks.push(b));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      });
-      req.on('error', reject);
-      req.end();
-    });
+  /** GET through the proxy's published port with a chosen Host header (fetch() cannot set one). */
+  const get = (path = '/', hostHeader = host) => getWithHost(httpPort, hostHeader, path);
   const versionServed = async () => JSON.parse((await get()).body).version as string;
 
   /** Starts a deployment (or a rollback) and waits until it ends. */

@@ -8,7 +8,6 @@
 // unlabelled look-alike, and an object of a service whose row exists, alone.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +20,7 @@ import { setupOwner, type Client } from '../../../test/support/client.ts';
 import { removeNetworkEventually } from '../../../test/support/docker-cleanup.ts';
 import { TestRepo } from '../../../test/support/git-repo.ts';
 import { freeHostPort } from '../../../test/support/ports.ts';
+import { getWithHost } from '../../../test/support/host-request.ts';
 import { ContainerGateway } from '../../infra/docker/containers.ts';
 import { readRecordsFile } from '../../infra/dns/records-file.ts';
 import type { Worker } from '../../jobs/index.ts';
@@ -43,16 +43,7 @@ describe('teardown: deleting a project, an environment or a service leaves nothi
   const raw = new Dockerode({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
   const cleanup: Array<() => Promise<unknown>> = [];
 
-  const get = (hostHeader: string) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: httpPort, path: '/', headers: { host: hostHeader }, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (b: Buffer) => chunks.push(b));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      });
-      req.on('error', reject);
-      req.end();
-    });
+  const get = (hostHeader: string) => getWithHost(httpPort, hostHeader);
 
   const idOf = async (table: 'services' | 'projects', name: string) =>
     (await t.db.pool.query<{ id: string }>(`SELECT id FROM ${table} WHERE name = $1`, [name])).rows[0]!.id;
