@@ -3,41 +3,15 @@
 // `docker service update`) in the same run; their ratio; requests/s through the ingress vs straight to
 // one task. Needs the test bed (scripts/testbed/up.sh). Writes bench/results/deploy.json.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
-import pino from 'pino';
-import { composeContext } from '../src/app/compose.ts';
-import { removeNetworkEventually } from '../test/support/docker-cleanup.ts';
-import { projectNetworkName } from '../src/plan/app-service.ts';
-import { buildApi } from '../src/api/server.ts';
-import { loadConfig } from '../src/config/config.ts';
-import { ensureSetupToken } from '../src/core/identity/setup.ts';
-import { connectDatabase } from '../src/db/client.ts';
-import { migrate } from '../src/db/migrate.ts';
-import { MemoryBus } from '../src/infra/bus/memory.ts';
-import { SecretBox } from '../src/infra/crypto/secretbox.ts';
-import { DockerGateway } from '../src/infra/docker/index.ts';
-import { EmbeddedPostgres } from '../src/infra/postgres/embedded.ts';
 import { setupOwner, type Client } from '../test/support/client.ts';
 import { TestRepo } from '../test/support/git-repo.ts';
 import { measureRate } from './http-rate.ts';
+import { freePort, sleep, startStack } from './stack.ts';
 
 const exec = promisify(execFile);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '0.0.0.0', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function getVersion(port: number, host?: string): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -66,38 +40,21 @@ async function untilVersion(port: number, version: string, host?: string): Promi
 }
 
 export async function deployBench(): Promise<void> {
-  const run = randomBytes(3).toString('hex');
-  const dir = mkdtempSync(join(tmpdir(), 'berth-bench-deploy-'));
-  chmodSync(dir, 0o711); // the embedded PostgreSQL's system user must traverse it
-  const pg = new EmbeddedPostgres({ dataDir: join(dir, 'pg'), port: 5800 + Math.floor(Math.random() * 100) });
-  const database = connectDatabase(await pg.start());
-  await migrate(database.pool);
   const httpPort = await freePort();
-  const config = loadConfig({
-    BERTH_DATA_DIR: join(dir, 'data'),
-    BERTH_LOG_LEVEL: 'silent',
-    BERTH_DNS_PORT: '0',
-    BERTH_PROXY_SERVICE: `bench-${run}-proxy`,
-    BERTH_PROXY_HTTP_PORT: String(httpPort),
-    BERTH_PROXY_HTTPS_PORT: String(await freePort()),
-    BERTH_PROXY_IMAGE: process.env.BERTH_PROXY_IMAGE ?? 'berth/caddy:2',
+  const { run, api, setupToken, stop } = await startStack({
+    name: 'deploy',
+    pgPortBase: 5800,
+    proxySuffix: 'proxy',
+    env: { BERTH_PROXY_HTTP_PORT: String(httpPort), BERTH_PROXY_HTTPS_PORT: String(await freePort()) },
+    workerConcurrency: 1,
   });
-  mkdirSync(config.BERTH_DATA_DIR, { recursive: true, mode: 0o700 });
-  const docker = new DockerGateway({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
-  const bus = new MemoryBus();
-  const { ctx, queue, platform } = composeContext({ config, database, bus, secrets: new SecretBox(randomBytes(32)), docker, log: pino({ level: 'silent' }), proxyLabels: { 'berth.test': 'true' } });
-  const setup = await ensureSetupToken(database.db, config.BERTH_DATA_DIR);
-  const api = await buildApi(ctx);
-  await platform.start();
-  const worker = queue.createWorker({ concurrency: 1 });
-  await worker.start();
   const repo = await TestRepo.create();
   const host = `bench-${run}.example.test`;
   const manual = `bench-${run}-manual`;
   const manualPort = await freePort();
   let serviceId = '';
   try {
-    const c: Client = await setupOwner(api, setup!.token);
+    const c: Client = await setupOwner(api, setupToken);
     await c.post('/api/orgs/acme/projects', { name: 'bench' });
     const SVC = '/api/orgs/acme/projects/bench/environments/production/services/web';
     serviceId = (await c.post('/api/orgs/acme/projects/bench/environments/production/services', { name: 'web', kind: 'app', spec: { source: { type: 'git', repository: repo.dir, ref: 'main' }, port: 8080 } })).body.id;
@@ -143,17 +100,7 @@ export async function deployBench(): Promise<void> {
     writeFileSync('bench/results/deploy.json', JSON.stringify(result, null, 2) + '\n');
     console.log(JSON.stringify(result, null, 2));
   } finally {
-    await worker.stop({ graceMs: 1000 });
-    await exec('docker', ['service', 'rm', manual]).catch(() => undefined);
-    for (const s of await docker.listServices({ labels: { 'berth.service': serviceId } }).catch(() => [])) await docker.removeService(s.name);
-    await docker.removeService(config.BERTH_PROXY_SERVICE).catch(() => undefined);
-    for (const { id } of (await database.pool.query<{ id: string }>('SELECT id FROM projects')).rows) await removeNetworkEventually(docker, projectNetworkName(id)).catch(() => undefined);
-    await platform.stopDns();
-    await api.close();
-    await bus.close();
-    await database.close();
-    await pg.stop();
+    await stop(serviceId, () => exec('docker', ['service', 'rm', manual]).catch(() => undefined));
     repo.remove();
-    rmSync(dir, { recursive: true, force: true });
   }
 }

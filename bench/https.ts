@@ -3,45 +3,20 @@
 // the same run, TLS handshakes per second through Caddy (a new connection each, with and without a request
 // on it) next to plain HTTP requests per second (keep-alive and new connection each) and HTTPS keep-alive.
 // Needs the test bed (scripts/testbed/up.sh: Docker/Swarm, berth/caddy:2, Pebble). Writes bench/results/https.json.
-import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { type Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { connect, createServer as createTlsServer } from 'node:tls';
-import pino from 'pino';
-import { composeContext } from '../src/app/compose.ts';
-import { buildApi } from '../src/api/server.ts';
-import { loadConfig } from '../src/config/config.ts';
 import { validCertificates } from '../src/core/certificates/certificates.ts';
 import { httpsGet } from '../src/core/certificates/https-probe.test-support.ts';
 import { startPebble } from '../src/core/certificates/pebble.test-support.ts';
-import { ensureSetupToken } from '../src/core/identity/setup.ts';
-import { connectDatabase } from '../src/db/client.ts';
-import { migrate } from '../src/db/migrate.ts';
-import { MemoryBus } from '../src/infra/bus/memory.ts';
-import { SecretBox } from '../src/infra/crypto/secretbox.ts';
-import { DockerGateway } from '../src/infra/docker/index.ts';
-import { EmbeddedPostgres } from '../src/infra/postgres/embedded.ts';
-import { projectNetworkName } from '../src/plan/app-service.ts';
 import { setupOwner } from '../test/support/client.ts';
-import { removeNetworkEventually } from '../test/support/docker-cleanup.ts';
 import { measureRate } from './http-rate.ts';
+import { freePort, sleep, startStack } from './stack.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SECONDS = 5;
 const CONNECTIONS = 16;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '0.0.0.0', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** `work()` from `connections` loops for `seconds`; completed ones per second. */
 async function rate(connections: number, seconds: number, work: () => Promise<boolean>): Promise<{ done: number; errors: number; perSecond: number }> {
@@ -88,39 +63,25 @@ export async function httpsBench(): Promise<void> {
   process.env.TEST_PEBBLE_CERT ??= '/var/lib/berth-testbed/pebble/cert.pem';
   process.env.TEST_PEBBLE_KEY ??= '/var/lib/berth-testbed/pebble/key.pem';
   process.env.TEST_PEBBLE_DNS ??= '127.0.0.1:8053';
-  const run = randomBytes(3).toString('hex');
-  const dir = mkdtempSync(join(tmpdir(), 'berth-bench-https-'));
-  chmodSync(dir, 0o711); // the embedded PostgreSQL's system user must traverse it
-  const pg = new EmbeddedPostgres({ dataDir: join(dir, 'pg'), port: 5900 + Math.floor(Math.random() * 100) });
-  const database = connectDatabase(await pg.start());
-  await migrate(database.pool);
   const httpPort = await freePort();
   const httpsPort = await freePort();
   const pebble = await startPebble({ httpPort, portRange: [29000, 29500] });
-  const config = loadConfig({
-    BERTH_DATA_DIR: join(dir, 'data'),
-    BERTH_LOG_LEVEL: 'silent',
-    BERTH_DNS_PORT: '0',
-    BERTH_PROXY_SERVICE: `bench-${run}-tls`,
-    BERTH_PROXY_HTTP_PORT: String(httpPort),
-    BERTH_PROXY_HTTPS_PORT: String(httpsPort),
-    BERTH_PROXY_IMAGE: process.env.BERTH_PROXY_IMAGE ?? 'berth/caddy:2',
-    BERTH_ACME_DIRECTORY: pebble.directoryUrl,
-    BERTH_ACME_CA_FILE: pebble.tlsCaFile,
+  const { run, database, ctx, api, setupToken, stop } = await startStack({
+    name: 'https',
+    pgPortBase: 5900,
+    proxySuffix: 'tls',
+    env: {
+      BERTH_PROXY_HTTP_PORT: String(httpPort),
+      BERTH_PROXY_HTTPS_PORT: String(httpsPort),
+      BERTH_ACME_DIRECTORY: pebble.directoryUrl,
+      BERTH_ACME_CA_FILE: pebble.tlsCaFile,
+    },
+    workerConcurrency: 2,
   });
-  mkdirSync(config.BERTH_DATA_DIR, { recursive: true, mode: 0o700 });
-  const docker = new DockerGateway({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
-  const bus = new MemoryBus();
-  const { ctx, queue, platform } = composeContext({ config, database, bus, secrets: new SecretBox(randomBytes(32)), docker, log: pino({ level: 'silent' }), proxyLabels: { 'berth.test': 'true' } });
-  const setup = await ensureSetupToken(database.db, config.BERTH_DATA_DIR);
-  const api = await buildApi(ctx);
-  await platform.start();
-  const worker = queue.createWorker({ concurrency: 2 });
-  await worker.start();
   let serviceId = '';
   try {
     const root = await pebble.issuingRoot();
-    const c = await setupOwner(api, setup!.token);
+    const c = await setupOwner(api, setupToken);
     await c.post('/api/orgs/acme/projects', { name: 'bench' });
     const SVC = '/api/orgs/acme/projects/bench/environments/production/services/web';
     serviceId = (await c.post('/api/orgs/acme/projects/bench/environments/production/services', { name: 'web', kind: 'app', spec: { source: { type: 'image', image: 'berth/test-http:latest' }, port: 8080 } })).body.id;
@@ -187,17 +148,7 @@ export async function httpsBench(): Promise<void> {
     writeFileSync('bench/results/https.json', JSON.stringify(result, null, 2) + '\n');
     console.log(JSON.stringify(result, null, 2));
   } finally {
-    await worker.stop({ graceMs: 1000 });
-    await ctx.certificates.stop();
-    for (const s of await docker.listServices({ labels: { 'berth.service': serviceId } }).catch(() => [])) await docker.removeService(s.name);
-    await docker.removeService(config.BERTH_PROXY_SERVICE).catch(() => undefined);
-    for (const { id } of (await database.pool.query<{ id: string }>('SELECT id FROM projects')).rows) await removeNetworkEventually(docker, projectNetworkName(id)).catch(() => undefined);
-    await platform.stopDns();
-    await api.close();
-    await bus.close();
-    await database.close();
-    await pg.stop();
+    await stop(serviceId, () => ctx.certificates.stop());
     await pebble.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
