@@ -16,8 +16,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Worker } from '../../jobs/index.ts';
-import { removeNetworkEventually } from '../../../test/support/docker-cleanup.ts';
-import { projectNetworkName } from '../../plan/app-service.ts';
+import { removeDeployedApps } from '../../../test/support/docker-cleanup.ts';
 import { testApp, type TestApp } from '../../../test/support/app.ts';
 import { setupOwner, type Client } from '../../../test/support/client.ts';
 import { freeHostPort } from '../../../test/support/ports.ts';
@@ -129,15 +128,7 @@ describe('HTTPS end to end (Pebble → Berth → two Caddy instances)', { skip: 
     await t?.ctx.certificates.stop();
     await worker?.stop({ graceMs: 1000 });
     const docker = t?.ctx.docker;
-    if (docker) {
-      for (const { id } of (await t.ctx.database.pool.query<{ id: string }>('SELECT id FROM services')).rows) {
-        for (const s of await docker.listServices({ labels: { 'berth.service': id } })) await docker.removeService(s.name);
-      }
-      for (const name of [`bt-${run}-tls`, `bt-${run}-tls-2`]) await docker.removeService(name).catch(() => undefined);
-      for (const { id } of (await t.ctx.database.pool.query<{ id: string }>('SELECT id FROM projects')).rows) {
-        await removeNetworkEventually(docker, projectNetworkName(id)).catch(() => undefined);
-      }
-    }
+    if (docker) await removeDeployedApps(docker, t.ctx.database.pool, [`bt-${run}-tls`, `bt-${run}-tls-2`]);
     await t?.close();
     await pebble?.stop();
   });

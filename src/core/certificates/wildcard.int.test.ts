@@ -15,12 +15,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { testApp, type TestApp } from '../../../test/support/app.ts';
 import { setupOwner, type Client } from '../../../test/support/client.ts';
 import { dns01Skip, dns01TestBed } from '../../../test/support/dns01.ts';
-import { removeNetworkEventually } from '../../../test/support/docker-cleanup.ts';
+import { removeDeployedApps } from '../../../test/support/docker-cleanup.ts';
 import { freeHostPort } from '../../../test/support/ports.ts';
 import { trustAcmeCa } from '../../infra/acme/client.ts';
 import { queryTxt, parseDnsServer } from '../../infra/dns01/dns-wire.ts';
 import type { Worker } from '../../jobs/index.ts';
-import { projectNetworkName } from '../../plan/app-service.ts';
 
 const env = dns01TestBed;
 const run = randomBytes(3).toString('hex');
@@ -137,15 +136,7 @@ describe('wildcard certificate for the base domain (DNS-01 via BIND â†’ Pebble â
   after(async () => {
     await worker?.stop({ graceMs: 1000 });
     const docker = t?.ctx.docker;
-    if (docker) {
-      for (const { id } of (await t.ctx.database.pool.query<{ id: string }>('SELECT id FROM services')).rows) {
-        for (const s of await docker.listServices({ labels: { 'berth.service': id } })) await docker.removeService(s.name);
-      }
-      await docker.removeService(`bt-${run}-wild`).catch(() => undefined);
-      for (const { id } of (await t.ctx.database.pool.query<{ id: string }>('SELECT id FROM projects')).rows) {
-        await removeNetworkEventually(docker, projectNetworkName(id)).catch(() => undefined);
-      }
-    }
+    if (docker) await removeDeployedApps(docker, t.ctx.database.pool, [`bt-${run}-wild`]);
     await t?.close();
   });
 

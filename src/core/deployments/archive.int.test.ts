@@ -13,8 +13,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createGzip } from 'node:zlib';
 import tarFs from 'tar-fs';
 import type { Worker } from '../../jobs/index.ts';
-import { removeNetworkEventually } from '../../../test/support/docker-cleanup.ts';
-import { projectNetworkName } from '../../plan/app-service.ts';
+import { removeDeployedApps } from '../../../test/support/docker-cleanup.ts';
 import { testApp, type TestApp } from '../../../test/support/app.ts';
 import { setupOwner, type Client } from '../../../test/support/client.ts';
 import { craftedTarGz } from '../../../test/support/tar.ts';
@@ -70,14 +69,7 @@ describe('deploy from an uploaded archive (extract → build → Swarm)', { time
   after(async () => {
     await worker?.stop({ graceMs: 1000 });
     const docker = t?.ctx.docker;
-    if (docker) {
-      for (const { id } of (await t.ctx.database.pool.query<{ id: string }>('SELECT id FROM services')).rows) {
-        for (const s of await docker.listServices({ labels: { 'berth.service': id } })) await docker.removeService(s.name);
-      }
-      for (const { id } of (await t.ctx.database.pool.query<{ id: string }>('SELECT id FROM projects')).rows) {
-        await removeNetworkEventually(docker, projectNetworkName(id)).catch(() => undefined);
-      }
-    }
+    if (docker) await removeDeployedApps(docker, t.ctx.database.pool);
     await t?.close();
   });
 
