@@ -59,10 +59,6 @@ export async function createOrg(db: Db, opts: { name: string; ownerId: string })
   }
 }
 
-export async function deleteOrg(db: Db, orgId: string): Promise<void> {
-  await db.delete(organizations).where(eq(organizations.id, orgId));
-}
-
 export interface MemberView {
   userId: string;
   name: string;

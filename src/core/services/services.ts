@@ -122,6 +122,3 @@ export async function updateService(db: Db, current: ServiceView, patch: Record<
   return view({ s: row, project: current.project, environment: current.environment });
 }
 
-export async function deleteService(db: Db, current: ServiceView): Promise<void> {
-  await db.delete(services).where(eq(services.id, current.id));
-}
