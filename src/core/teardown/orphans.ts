@@ -47,7 +47,8 @@ export class OrphanSweep {
       ...(await docker.listVolumes({ labels: { ...scope } })).flatMap((v) => withOwner('volume', v.name, owned(v.labels, 'berth.service'))),
       ...(await docker.listNetworks({ labels: { ...scope } })).flatMap((n) => withOwner('network', n.name, owned(n.labels, 'berth.project'))),
       // Images are named by their service id (a confined sweep leaves them alone: they carry no test labels).
-      ...(scope ? [] : (await docker.imageOwners()).flatMap((id) => withOwner('image', id, id))),
+      // Only UUID owners: an image named by anything else is not one Berth's pipeline built.
+      ...(scope ? [] : (await docker.imageOwners()).flatMap((id) => withOwner('image', id, UUID.test(id) ? id : undefined))),
     ];
     const orphans = await this.#orphaned(candidates);
     const due = orphans.filter((c) => {

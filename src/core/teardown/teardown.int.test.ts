@@ -242,6 +242,11 @@ describe('teardown: deleting a project, an environment or a service leaves nothi
     const ctxDir = mkdtempSync(join(tmpdir(), 'berth-sweep-'));
     writeFileSync(join(ctxDir, 'Dockerfile'), 'FROM berth/debian:bookworm\nLABEL purpose=sweep-test\n');
     await t.ctx.docker.buildImage({ contextDir: ctxDir, tag: `berth/sweep-${run}:1`, labels: { 'berth.service': goneService }, limits: { memoryBytes: 256 * 1024 * 1024, cpuPeriod: 100_000, cpuQuota: 100_000 } });
+    // A managed image whose owner is not a service id Berth makes (other tools, or tests sharing the
+    // engine): never a candidate, and it must not break the sweep's queries.
+    const oddOwner = `svc-${run}`;
+    await t.ctx.docker.buildImage({ contextDir: ctxDir, tag: `berth/sweep-odd-${run}:1`, labels: { 'berth.service': oddOwner }, limits: { memoryBytes: 256 * 1024 * 1024, cpuPeriod: 100_000, cpuQuota: 100_000 } });
+    cleanup.push(() => t.ctx.docker.pruneServiceImages({ serviceId: oddOwner, keep: 0 }));
     rmSync(ctxDir, { recursive: true, force: true });
     cleanup.push(() => t.ctx.docker.pruneServiceImages({ serviceId: goneService, keep: 0 }));
     assert.equal((await t.ctx.docker.listServiceImages(goneService)).length, 1);
@@ -256,6 +261,7 @@ describe('teardown: deleting a project, an environment or a service leaves nothi
     assert.deepEqual(await names(), [`network berth-x-${run}`, `service ${lookalike}`, `volume sweep-live-${run}`, `volume sweep-x${run}`].sort());
     assert.equal((await c.get(`${env('keep')}/services/web`)).status, 200);
     assert.equal((await t.ctx.docker.listServiceImages(goneService)).length, 0, 'its built image is gone');
+    assert.equal((await t.ctx.docker.listServiceImages(oddOwner)).length, 1, 'an image of an unknown owner stays');
   });
 
   it('deleting the organisation removes every project in it the same way (networks included)', async () => {
